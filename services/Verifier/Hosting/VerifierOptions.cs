@@ -1,0 +1,68 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FiSAO.Verifier.Hosting;
+
+/// <summary>Everything the verifier reads from configuration (section "Verifier"; command line, appsettings,
+/// environment variables such as <c>Verifier__ModelPath</c>).</summary>
+public sealed class VerifierOptions
+{
+    public const string Section = "Verifier";
+
+    /// <summary>HF CLIP folder (config.json, *.safetensors, vocab.json, merges.txt, preprocessor_config.json).</summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>Calibration JSON (Eq. 7 baselines). Without one the service scores but rewards are 0.</summary>
+    public string? CalibrationPath { get; set; }
+
+    /// <summary>Entity list replacing the built-in LVIS/COCO entity set.</summary>
+    public string? EntitiesPath { get; set; }
+
+    /// <summary>Where derived artefacts live (entity text-feature cache).</summary>
+    public string DataDirectory { get; set; } = DefaultDataDirectory();
+
+    public string Device { get; set; } = "cpu";
+    public string DType { get; set; } = "fp32";
+
+    /// <summary>libtorch intra-op threads; 0 = all cores.</summary>
+    [Range(0, 1024)] public int TorchThreads { get; set; }
+
+    /// <summary>Required in the <c>x-api-key</c> header / metadata on every call but health, when set.</summary>
+    public string? ApiKey { get; set; }
+
+    public LimitsOptions Limits { get; set; } = new();
+    public BatchingOptions Batching { get; set; } = new();
+
+    [Range(1, 1_000_000)] public int ImageCacheCapacity { get; set; } = 4096;
+
+    static string DefaultDataDirectory() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "fisao");
+}
+
+public sealed class LimitsOptions
+{
+    /// <summary>Largest gRPC message and REST body. Default fits a batch of 32 PNG images of 336 px
+    /// (worst case about 340 KB each) plus tokens: 64 MiB.</summary>
+    [Range(1024, int.MaxValue)] public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Largest encoded image.</summary>
+    [Range(1, int.MaxValue)] public int MaxImageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Largest decoded image (width x height), checked from the header before decoding.</summary>
+    [Range(1, long.MaxValue)] public long MaxImagePixels { get; set; } = 40_000_000;
+
+    [Range(1, 1_000_000)] public int MaxTokens { get; set; } = 4096;
+
+    [Range(1, 100_000)] public int MaxBatchItems { get; set; } = 1024;
+}
+
+public sealed class BatchingOptions
+{
+    /// <summary>Most images encoded in one forward pass.</summary>
+    [Range(1, 1024)] public int MaxBatchSize { get; set; } = 32;
+
+    /// <summary>How long the first image of a batch waits for company.</summary>
+    [Range(0, 10_000)] public int MaxQueueDelayMs { get; set; } = 5;
+
+    /// <summary>Images waiting to be encoded; beyond it callers get RESOURCE_EXHAUSTED / 429 at once.</summary>
+    [Range(1, 1_000_000)] public int QueueCapacity { get; set; } = 256;
+}
