@@ -71,8 +71,8 @@ public sealed class BatchingQueue<TIn, TOut> : IDisposable
                     var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
                     if (_queue.TryTake(out var next)) { batch.Add(next); continue; }
                     if (remaining <= TimeSpan.Zero) break;
-                    if (!_queue.TryTake(out next, remaining, token)) break;
-                    batch.Add(next);
+                    if (!_queue.TryTake(out next, (int)Math.Ceiling(remaining.TotalMilliseconds), token)) break;
+                    batch.Add(next!);
                 }
                 ProcessBatch(batch);
             }
