@@ -1,3 +1,20 @@
+using FiSAO.Verifier.Extensions;
+using FiSAO.Verifier.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddVerifier(args);
 var app = builder.Build();
+try
+{
+    app.MapVerifier();
+}
+catch (VerifierStartupException e)
+{
+    Console.Error.WriteLine($"fisao-verifier: {e.Message}");
+    return 2;
+}
 app.Run();
+return 0;
+
+/// <summary>Entry point, visible to tests that host the verifier in-process.</summary>
+public partial class Program;

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using FiSAO.Rewards;
+using FiSAO.Verifier.Grpc;
+using FiSAO.Verifier.Hosting;
+using FiSAO.Verifier.Rest;
+using FiSAO.Verifier.Scoring;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace FiSAO.Verifier.Extensions;
+
+public static class VerifierExtensions
+{
+    /// <summary>Short command-line switches of the run contract, mapped onto configuration keys.</summary>
+    public static readonly Dictionary<string, string> SwitchMappings = new()
+    {
+        ["--model"] = "Verifier:ModelPath",
+        ["--calibration"] = "Verifier:CalibrationPath",
+        ["--entities"] = "Verifier:EntitiesPath",
+        ["--device"] = "Verifier:Device",
+        ["--dtype"] = "Verifier:DType",
+        ["--data-dir"] = "Verifier:DataDirectory",
+        ["--api-key"] = "Verifier:ApiKey",
+    };
+
+    public static WebApplicationBuilder AddVerifier(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.Configuration.AddCommandLine(args, SwitchMappings);
+        var options = builder.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>() ?? new VerifierOptions();
+        var rewards = builder.Configuration.GetSection($"{VerifierOptions.Section}:Rewards").Get<RewardSettings>() ?? new RewardSettings();
+        var services = builder.Services;
+
+        services.AddOptions<VerifierOptions>().Bind(builder.Configuration.GetSection(VerifierOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(rewards);
+        services.AddSingleton(sp => VerifierStartup.CreateEngine(sp.GetRequiredService<IOptions<VerifierOptions>>().Value,
+            rewards, sp.GetRequiredService<ILoggerFactory>()));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            CleartextHttp2.Enable(kestrel);
+            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxMessageBytes;
+        });
+        services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = options.Limits.MaxMessageBytes);
+
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
+            grpc.MaxSendMessageSize = options.Limits.MaxMessageBytes;
+            grpc.EnableDetailedErrors = false;
+            grpc.Interceptors.Add<MetricsInterceptor>();
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck("verifier", () => HealthCheckResult.Healthy());
+
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+        services.AddProblemDetails();
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(swagger => swagger.SwaggerDoc("v1", new()
+        {
+            Title = "FiSAO verifier",
+            Version = "v1",
+            Description = "Token-level hallucination scores from a CLIP fine-grained verifier (FiSAO, ICLR 2025). " +
+                          "The same engine serves gRPC (fisao.verifier.v1.Verifier) on this port.",
+        }));
+        return builder;
+    }
+
+    public static WebApplication MapVerifier(this WebApplication app)
+    {
+        // Build the engine now, so a bad model or calibration stops start-up with a clear message.
+        app.Services.GetRequiredService<VerifierEngine>();
+
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseHttpMetrics();
+        app.UseSwagger();
+        app.UseSwaggerUI();
+
+        app.MapGrpcService<VerifierGrpcService>();
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+        app.MapHealthChecks("/healthz");
+        app.MapMetrics("/metrics");
+        app.MapVerifierRest();
+        app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+        return app;
+    }
+}

@@ -1,0 +1,22 @@
+using FiSAO.Verifier.Inference;
+
+namespace FiSAO.Verifier.Hosting;
+
+/// <summary>Turns the exceptions of bad input and back-pressure into <see cref="VerifierException"/>s, so the
+/// gRPC and REST surfaces answer them with the same status and message.</summary>
+public static class ErrorMapping
+{
+    public static bool TryMap(Exception exception, out VerifierException error)
+    {
+        error = exception switch
+        {
+            VerifierException v => v,
+            QueueFullException full => VerifierException.Busy(full.Message),
+            Models.Imaging.ImageInputException image => image.TooLarge
+                ? VerifierException.TooLarge(image.Message)
+                : VerifierException.Invalid(image.Message),
+            _ => null!,
+        };
+        return error is not null;
+    }
+}

@@ -1,0 +1,88 @@
+using FiSAO.Models.Torch;
+using FiSAO.Rewards;
+using FiSAO.Rewards.Entities;
+using FiSAO.Verifier.Model;
+using FiSAO.Verifier.Scoring;
+using TorchSharp;
+
+namespace FiSAO.Verifier.Hosting;
+
+/// <summary>A start-up problem a person must fix (missing model, bad calibration): printed, exit code 2.</summary>
+public sealed class VerifierStartupException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Builds the engine from the options: model, entity set, calibration, entity text features.</summary>
+public static class VerifierStartup
+{
+    public static VerifierEngine CreateEngine(VerifierOptions options, RewardSettings settings, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("FiSAO.Verifier.Startup");
+        var problems = settings.Validate();
+        if (problems.Count > 0) throw new VerifierStartupException("Invalid reward settings: " + string.Join("; ", problems));
+        if (string.IsNullOrWhiteSpace(options.ModelPath))
+            throw new VerifierStartupException("No model given: pass --model <folder of a HuggingFace CLIP checkpoint> " +
+                                               "(config.json, *.safetensors, vocab.json, merges.txt).");
+
+        torch.set_num_threads(options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount);
+        TorchTarget target;
+        try { target = TorchTarget.Parse(options.Device, options.DType); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            throw new VerifierStartupException($"Invalid device/dtype: {e.Message}", e);
+        }
+
+        logger.LogInformation("Loading CLIP from {Path} on {Target}", options.ModelPath, target);
+        VerifierModel model;
+        try { model = VerifierModel.Load(options.ModelPath, target, options.Limits.MaxImagePixels); }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or ArgumentException or UnauthorizedAccessException)
+        {
+            throw new VerifierStartupException($"Cannot load the model from '{options.ModelPath}': {e.Message}", e);
+        }
+
+        try
+        {
+            var (entities, source) = LoadEntities(options);
+            var calibration = LoadCalibration(options, model, entities, settings, logger);
+            var textFeatures = EntityTextFeatures.Build(model, entities, settings, options.DataDirectory, logger);
+            logger.LogInformation("Verifier ready: model {Model}, {Forms} surface forms, {Calibrated}",
+                model.ModelId, entities.Counts.SurfaceForms, calibration is null ? "uncalibrated (rewards are 0)" : "calibrated");
+            return new VerifierEngine(model, entities, textFeatures, settings, calibration, options, source);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    static (EntitySet Entities, string Source) LoadEntities(VerifierOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.EntitiesPath)) return (EntitySet.Default, "built-in (LVIS v1 + COCO + WordNet)");
+        try { return (EntitySet.Load(options.EntitiesPath), Path.GetFullPath(options.EntitiesPath)); }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or ArgumentException or UnauthorizedAccessException)
+        {
+            throw new VerifierStartupException($"Cannot load the entity list '{options.EntitiesPath}': {e.Message}", e);
+        }
+    }
+
+    static Calibration? LoadCalibration(VerifierOptions options, VerifierModel model, EntitySet entities, RewardSettings settings, ILogger logger)
+    {
+        if (string.IsNullOrWhiteSpace(options.CalibrationPath))
+        {
+            logger.LogWarning("No calibration (--calibration): scores are computed but every reward is 0.");
+            return null;
+        }
+        Calibration calibration;
+        try { calibration = Calibration.Load(options.CalibrationPath); }
+        catch (Exception e) when (e is CalibrationLoadException or InvalidCalibrationException or IOException)
+        {
+            throw new VerifierStartupException($"Cannot load the calibration: {e.Message}", e);
+        }
+        var mismatches = calibration.FindProvenanceMismatches(model.ModelId, entities.ContentHash, settings.MentionTemplate);
+        if (mismatches.Count > 0)
+            throw new VerifierStartupException($"The calibration '{options.CalibrationPath}' was made for another set-up: " +
+                                               string.Join("; ", mismatches) + ". Calibrate again for this model.");
+        logger.LogInformation("Calibration: mu_gt {MuGt:F3}, mu_hal {MuHal:F3}, S in [{SMin:F3}, {SMax:F3}] from {Correct} correct / {Hal} hallucinated mentions",
+            calibration.MuGt, calibration.MuHal, calibration.SMin, calibration.SMax, calibration.CorrectCount, calibration.HallucinatedCount);
+        return calibration;
+    }
+}

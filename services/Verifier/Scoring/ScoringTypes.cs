@@ -1,0 +1,28 @@
+namespace FiSAO.Verifier.Scoring;
+
+/// <summary>An image as a request gives it: encoded bytes, or the id (content hash) of one the verifier holds.</summary>
+public readonly record struct ImageInput(ReadOnlyMemory<byte> Bytes, string? ImageId)
+{
+    public static ImageInput FromBytes(ReadOnlyMemory<byte> bytes) => new(bytes, null);
+    public static ImageInput FromId(string id) => new(default, id);
+    public bool IsId => ImageId is not null;
+}
+
+/// <summary>What the reward says of a mention: supported by the image, likely hallucinated, or neither.</summary>
+public enum RewardVerdict { Neutral, Correct, Hallucinated }
+
+/// <summary>One entity mention with its score S and token reward r (Eq. 8).</summary>
+public sealed record MentionScore(string Surface, string Entity, int TokenStart, int TokenEnd,
+    float Score, float Reward, RewardVerdict Verdict);
+
+/// <summary>The verifier's answer for one (image, tokens) pair.</summary>
+public sealed record ScoredResponse(float[] Rewards, IReadOnlyList<MentionScore> Mentions, string ImageId,
+    string ModelId, bool Calibrated, IReadOnlyList<string> Tokens);
+
+/// <summary>A calibration sample: an image, a response (text, or tokens in a format), the objects truly in it.</summary>
+public sealed record CalibrationSampleInput(ImageInput Image, string? Text, IReadOnlyList<string>? Tokens,
+    FiSAO.Rewards.Alignment.TokenFormat Format, IReadOnlyList<string> GroundTruth);
+
+/// <summary>The result of a calibration run: the baselines, whether they are now active, per-sample failures.</summary>
+public sealed record CalibrationOutcome(FiSAO.Rewards.Calibration Calibration, bool Applied,
+    IReadOnlyList<(int Index, FiSAO.Verifier.Hosting.VerifierException Error)> SampleErrors);

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using FiSAO.Models.Imaging;
+using FiSAO.Rewards;
+using FiSAO.Rewards.Alignment;
+using FiSAO.Rewards.Chair;
+using FiSAO.Rewards.Entities;
+using FiSAO.Verifier.Hosting;
+using FiSAO.Verifier.Inference;
+using FiSAO.Verifier.Model;
+
+namespace FiSAO.Verifier.Scoring;
+
+/// <summary>
+/// The verifier's scoring core, shared by gRPC and REST: image features (cached by content hash, encoded in
+/// batches on one inference thread), entity mentions in the policy's tokens, scores S = scale * cos (METHOD.md
+/// section 1) and token rewards (Eq. 8).
+/// </summary>
+public sealed class VerifierEngine : IDisposable
+{
+    readonly VerifierModel _model;
+    readonly EntityTextFeatures _textFeatures;
+    readonly MentionFinder _mentions;
+    readonly ChairClassifier _chair;
+    readonly RewardSettings _settings;
+    readonly LruCache<string, float[]> _imageFeatures;
+    readonly ConcurrentDictionary<string, Task<float[]>> _inFlight = new();
+    readonly BatchingQueue<EncodeJob, float[]> _encoder;
+    volatile TokenRewarder _rewarder;
+
+    public VerifierEngine(VerifierModel model, EntitySet entities, EntityTextFeatures textFeatures, RewardSettings settings,
+        Calibration? calibration, VerifierOptions options, string entitySetSource)
+    {
+        _model = model;
+        Entities = entities;
+        EntitySetSource = entitySetSource;
+        _textFeatures = textFeatures;
+        _mentions = new MentionFinder(entities);
+        _chair = new ChairClassifier(entities, entities.CocoClasses.Count > 0 ? ChairVocabulary.Coco : ChairVocabulary.AllEntities);
+        _settings = settings;
+        _rewarder = TokenRewarder.Create(settings, calibration);
+        Limits = options.Limits;
+        Batching = options.Batching;
+        _imageFeatures = new LruCache<string, float[]>(options.ImageCacheCapacity);
+        _encoder = new BatchingQueue<EncodeJob, float[]>("fisao-inference", Encode,
+            options.Batching.MaxBatchSize, TimeSpan.FromMilliseconds(options.Batching.MaxQueueDelayMs),
+            options.Batching.QueueCapacity, n => VerifierMetrics.EncodeBatchSize.Observe(n));
+    }
+
+    public string ModelId => _model.ModelId;
+    public VerifierModel Model => _model;
+    public EntitySet Entities { get; }
+    public string EntitySetSource { get; }
+    public LimitsOptions Limits { get; }
+    public BatchingOptions Batching { get; }
+    public RewardSettings Settings => _settings;
+    public TokenRewarder Rewarder => _rewarder;
+    public int QueueDepth => _encoder.Depth;
+    public LruCache<string, float[]> ImageCache => _imageFeatures;
+
+    public async Task<ScoredResponse> ScoreAsync(ImageInput image, IReadOnlyList<string> tokens, TokenFormat format,
+        CancellationToken cancellationToken)
+    {
+        CheckTokens(tokens);
+        var (imageId, features) = await ImageFeaturesAsync(image, cancellationToken);
+        var mentions = _mentions.FindInTokens(tokens, format);
+        return Score(imageId, features, tokens, mentions);
+    }
+
+    /// <summary>For callers with a caption rather than tokens: the caption is split into words, which become the tokens.</summary>
+    public async Task<ScoredResponse> ScoreTextAsync(ImageInput image, string text, CancellationToken cancellationToken)
+    {
+        var found = _mentions.FindInText(text);
+        var tokens = found.Tokens.Select(t => t.Text).ToList();
+        CheckTokens(tokens);
+        var (imageId, features) = await ImageFeaturesAsync(image, cancellationToken);
+        return Score(imageId, features, tokens, found.Mentions);
+    }
+
+    public Task<(float[] Features, string ImageId)> EmbedImageAsync(ImageInput image, CancellationToken cancellationToken) =>
+        ImageFeaturesAsync(image, cancellationToken).ContinueWith(t => (t.Result.Features, t.Result.ImageId),
+            cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+
+    public Task<float[]> EmbedTextAsync(string text, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(text)) throw VerifierException.Invalid("The text is empty.");
+        if (text.Length > 10_000) throw VerifierException.Invalid($"The text has {text.Length} characters; the limit is 10000.");
+        return _encoder.EnqueueAsync(EncodeJob.ForText(text), cancellationToken);
+    }
+
+    /// <summary>Eq. 7: classify each mention of each sample against its ground truth and average S per class.</summary>
+    public async Task<CalibrationOutcome> CalibrateAsync(IReadOnlyList<CalibrationSampleInput> samples, bool apply,
+        CancellationToken cancellationToken)
+    {
+        if (samples.Count == 0) throw VerifierException.Invalid("Calibration needs at least one sample.");
+        var builder = new CalibrationBuilder { ModelId = ModelId, EntitySetHash = Entities.ContentHash, MentionTemplate = _settings.MentionTemplate };
+        var errors = new List<(int, VerifierException)>();
+        var results = await Task.WhenAll(samples.Select(async (sample, index) =>
+        {
+            try
+            {
+                var mentions = sample.Tokens is { } tokens
+                    ? _mentions.FindInTokens(tokens, sample.Format)
+                    : _mentions.FindInText(sample.Text ?? throw VerifierException.Invalid("The sample has neither text nor tokens.")).Mentions;
+                var (_, features) = await ImageFeaturesAsync(sample.Image, cancellationToken);
+                var unitImage = EntityTextFeatures.Normalize(features);
+                var observations = _chair.Classify(mentions, sample.GroundTruth)
+                    .Where(c => c.Verdict is MentionVerdict.Correct or MentionVerdict.Hallucinated)
+                    .Select(c => (Score: ScoreOf(c.Mention.Surface, unitImage), IsCorrect: c.Verdict == MentionVerdict.Correct))
+                    .ToList();
+                return (index, observations, error: (VerifierException?)null);
+            }
+            catch (Exception e) when (ErrorMapping.TryMap(e, out var error))
+            {
+                return (index, observations: new List<(double, bool)>(), error);
+            }
+        }));
+        foreach (var (index, observations, error) in results.OrderBy(r => r.index))
+        {
+            if (error is not null) errors.Add((index, error));
+            else builder.AddRange(observations);
+        }
+        Calibration calibration;
+        try { calibration = builder.Build(); }
+        catch (InvalidOperationException e) { throw VerifierException.Invalid($"Calibration failed: {e.Message}"); }
+        if (apply) _rewarder = TokenRewarder.Calibrated(_settings, calibration);
+        return new CalibrationOutcome(calibration, apply, errors);
+    }
+
+    ScoredResponse Score(string imageId, float[] imageFeatures, IReadOnlyList<string> tokens, IReadOnlyList<EntityMention> mentions)
+    {
+        var unitImage = EntityTextFeatures.Normalize(imageFeatures);
+        var scored = mentions.Select(m => new ScoredMention(m.TokenStart, m.TokenEnd, ScoreOf(m.Surface, unitImage))).ToList();
+        var rewarder = _rewarder;
+        var result = rewarder.Score(tokens.Count, scored);
+        var scoredMentions = new List<MentionScore>(mentions.Count);
+        for (int i = 0; i < mentions.Count; i++)
+        {
+            var r = result.Mentions[i];
+            var verdict = r.Branch switch
+            {
+                RewardBranch.Positive => RewardVerdict.Correct,
+                RewardBranch.Negative => RewardVerdict.Hallucinated,
+                _ => RewardVerdict.Neutral,
+            };
+            scoredMentions.Add(new MentionScore(mentions[i].Surface, mentions[i].Canonical, mentions[i].TokenStart,
+                mentions[i].TokenEnd, (float)r.Score, (float)(r.Reward ?? 0), verdict));
+        }
+        return new ScoredResponse(result.TokenRewards ?? new float[tokens.Count], scoredMentions, imageId, ModelId, result.IsCalibrated, tokens);
+    }
+
+    /// <summary>S = exp(logit_scale) * cos(text features of the mention, image features).</summary>
+    double ScoreOf(string surface, float[] unitImage)
+    {
+        var text = _textFeatures.Of(surface);
+        double dot = 0;
+        for (int i = 0; i < unitImage.Length; i++) dot += (double)text[i] * unitImage[i];
+        return _model.Scale * dot;
+    }
+
+    void CheckTokens(IReadOnlyList<string> tokens)
+    {
+        if (tokens.Count == 0) throw VerifierException.Invalid("The token list is empty.");
+        if (tokens.Count > Limits.MaxTokens)
+            throw VerifierException.Invalid($"The request has {tokens.Count} tokens; the limit is {Limits.MaxTokens}.");
+    }
+
+    async Task<(string ImageId, float[] Features)> ImageFeaturesAsync(ImageInput image, CancellationToken cancellationToken)
+    {
+        if (image.IsId)
+        {
+            var id = image.ImageId!;
+            if (_imageFeatures.TryGet(id, out var known)) { VerifierMetrics.CacheLookups.WithLabels("hit").Inc(); return (id, known); }
+            VerifierMetrics.CacheLookups.WithLabels("miss").Inc();
+            throw VerifierException.NotFound($"Unknown image id '{id}': this replica does not hold it (never sent, or evicted). Send the image bytes again.");
+        }
+        if (image.Bytes.IsEmpty) throw VerifierException.Invalid("The request has no image: send encoded image bytes or an image id.");
+        if (image.Bytes.Length > Limits.MaxImageBytes)
+            throw VerifierException.TooLarge($"The image has {image.Bytes.Length} bytes; the limit is {Limits.MaxImageBytes}.");
+
+        var imageId = Convert.ToHexStringLower(SHA256.HashData(image.Bytes.Span));
+        if (_imageFeatures.TryGet(imageId, out var cached)) { VerifierMetrics.CacheLookups.WithLabels("hit").Inc(); return (imageId, cached); }
+        VerifierMetrics.CacheLookups.WithLabels("miss").Inc();
+
+        // Identical images arriving together are encoded once.
+        var bytes = image.Bytes;
+        var task = _inFlight.GetOrAdd(imageId, _ => EncodeImageAsync(imageId, bytes));
+        try { return (imageId, await task.WaitAsync(cancellationToken)); }
+        finally { if (task.IsCompleted) _inFlight.TryRemove(new KeyValuePair<string, Task<float[]>>(imageId, task)); }
+    }
+
+    async Task<float[]> EncodeImageAsync(string imageId, ReadOnlyMemory<byte> bytes)
+    {
+        await Task.Yield(); // decode on the thread pool, not inside GetOrAdd
+        try
+        {
+            var pixels = _model.Images.PreprocessImage(bytes.Span);
+            var features = await _encoder.EnqueueAsync(EncodeJob.ForImage(pixels));
+            _imageFeatures.Set(imageId, features);
+            return features;
+        }
+        finally { _inFlight.TryRemove(imageId, out _); }
+    }
+
+    IReadOnlyList<float[]> Encode(IReadOnlyList<EncodeJob> jobs)
+    {
+        VerifierMetrics.QueueDepth.Set(_encoder?.Depth ?? 0);
+        var results = new float[jobs.Count][];
+        var images = jobs.Select((j, i) => (j, i)).Where(p => p.j.Pixels is not null).ToList();
+        var texts = jobs.Select((j, i) => (j, i)).Where(p => p.j.Text is not null).ToList();
+        if (images.Count > 0)
+        {
+            var features = _model.EncodeImages(images.Select(p => p.j.Pixels!).ToList());
+            for (int k = 0; k < images.Count; k++) results[images[k].i] = features[k];
+        }
+        if (texts.Count > 0)
+        {
+            var features = _model.EncodeTexts(texts.Select(p => p.j.Text!).ToList());
+            for (int k = 0; k < texts.Count; k++) results[texts[k].i] = features[k];
+        }
+        return results;
+    }
+
+    public void Dispose() => _encoder.Dispose();
+
+    sealed record EncodeJob(ClipPixelValues? Pixels, string? Text)
+    {
+        public static EncodeJob ForImage(ClipPixelValues pixels) => new(pixels, null);
+        public static EncodeJob ForText(string text) => new(null, text);
+    }
+}
