@@ -1,0 +1,115 @@
+using System.Globalization;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace FiSAO.Models.Imaging;
+
+/// <summary>
+/// Decodes untrusted image bytes into 8-bit RGB the way HF's <c>load_image</c> prepares a PIL image:
+/// <c>ImageOps.exif_transpose(image).convert("RGB")</c> on the first frame.
+/// </summary>
+/// <remarks>
+/// Measured against Pillow 9.4: ImageSharp's conversion to <see cref="Rgb24"/> drops alpha without compositing and
+/// expands grayscale and palettes, exactly like <c>convert("RGB")</c> (PNG RGBA/LA/palette+tRNS, GIF, BMP, TIFF,
+/// WebP lossless and lossy, CMYK JPEG all bit-identical), and <c>AutoOrient</c> matches <c>exif_transpose</c> for
+/// all eight orientations. Baseline YCbCr JPEGs differ by a few levels (ImageSharp's IDCT and chroma upsampling are
+/// not libjpeg-turbo's).
+/// </remarks>
+internal static class ImageDecoder
+{
+    // One frame only: Pillow opens the first frame of a GIF/APNG/WebP animation, and decoding the others would let a
+    // small file with many frames allocate many full-size images.
+    private static readonly DecoderOptions Options = new() { MaxFrames = 1 };
+
+    public static RgbImage Decode(ReadOnlySpan<byte> data, long maxPixels)
+    {
+        if (data.IsEmpty)
+        {
+            throw new InvalidImageException(InvalidImageReason.Empty, "image is empty (0 bytes)");
+        }
+
+        // Structure first: a truncated file should say so rather than fail somewhere inside the header parser.
+        string format = DetectFormat(data);
+        if (EncodedImageIntegrity.FindTruncation(format, data) is string truncation)
+        {
+            throw new InvalidImageException(InvalidImageReason.Truncated, $"image data is truncated: {truncation}");
+        }
+
+        ImageInfo info = Identify(data);
+        if (info.Width <= 0 || info.Height <= 0)
+        {
+            throw new InvalidImageException(InvalidImageReason.ZeroSize, $"image is {info.Width}x{info.Height}: it has no pixels");
+        }
+
+        long pixels = (long)info.Width * info.Height;
+        if (pixels > maxPixels)
+        {
+            throw new InvalidImageException(
+                InvalidImageReason.TooLarge,
+                $"image is {info.Width}x{info.Height} = {FormatCount(pixels)} pixels; the limit is {FormatCount(maxPixels)} pixels");
+        }
+
+        Image<Rgb24> image;
+        try
+        {
+            image = Image.Load<Rgb24>(Options, data);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidImageException(InvalidImageReason.Corrupt, $"{format} data cannot be decoded: {FirstLine(e.Message)}", e);
+        }
+
+        using (image)
+        {
+            image.Mutate(x => x.AutoOrient());
+            var rgb = new RgbImage(image.Width, image.Height);
+            image.CopyPixelDataTo(rgb.Pixels);
+            return rgb;
+        }
+    }
+
+    private static string DetectFormat(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return Image.DetectFormat(Options, data).Name;
+        }
+        catch (UnknownImageFormatException e)
+        {
+            string head = Convert.ToHexString(data[..Math.Min(8, data.Length)]);
+            throw new InvalidImageException(
+                InvalidImageReason.UnknownFormat,
+                $"not a supported image format (PNG, JPEG, GIF, WebP, BMP, TIFF, ...); the data starts with 0x{head}",
+                e);
+        }
+    }
+
+    private static ImageInfo Identify(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return Image.Identify(Options, data);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidImageException(InvalidImageReason.Corrupt, $"image header cannot be read: {FirstLine(e.Message)}", e);
+        }
+    }
+
+    /// <summary>1600000000 -> "1.6 G", 50000000 -> "50 M".</summary>
+    internal static string FormatCount(long n) => n switch
+    {
+        >= 1_000_000_000 => (n / 1e9).ToString("0.#", CultureInfo.InvariantCulture) + " G",
+        >= 1_000_000 => (n / 1e6).ToString("0.#", CultureInfo.InvariantCulture) + " M",
+        >= 1_000 => (n / 1e3).ToString("0.#", CultureInfo.InvariantCulture) + " k",
+        _ => n.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static string FirstLine(string message)
+    {
+        int newline = message.IndexOf('\n');
+        return (newline < 0 ? message : message[..newline]).TrimEnd();
+    }
+}
