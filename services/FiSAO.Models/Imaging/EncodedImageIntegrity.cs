@@ -120,63 +120,8 @@ internal static class EncodedImageIntegrity
         }
     }
 
-    private static string? CheckGif(ReadOnlySpan<byte> data)
-    {
-        const string missing = "GIF data ends before its first frame does";
-        if (data.Length < 13)
-        {
-            return missing;
-        }
-
-        int pos = 13 + ColorTableSize(data[10]);
-        while (true)
-        {
-            if (pos >= data.Length)
-            {
-                return missing;
-            }
-
-            switch (data[pos])
-            {
-                case 0x21: // extension: introducer, label, sub-blocks
-                    pos += 2;
-                    if (!SkipSubBlocks(data, ref pos))
-                    {
-                        return missing;
-                    }
-
-                    break;
-                case 0x2C: // image descriptor, optional local colour table, LZW code size, sub-blocks
-                    if (pos + 10 > data.Length)
-                    {
-                        return missing;
-                    }
-
-                    pos += 10 + ColorTableSize(data[pos + 9]) + 1;
-                    return SkipSubBlocks(data, ref pos) ? null : missing;
-                default:
-                    return null; // trailer or garbage: the decoder decides
-            }
-        }
-
-        static int ColorTableSize(byte flags) => (flags & 0x80) != 0 ? 3 << ((flags & 7) + 1) : 0;
-
-        static bool SkipSubBlocks(ReadOnlySpan<byte> data, ref int pos)
-        {
-            while (pos < data.Length)
-            {
-                int size = data[pos++];
-                if (size == 0)
-                {
-                    return true;
-                }
-
-                pos += size;
-            }
-
-            return false;
-        }
-    }
+    private static string? CheckGif(ReadOnlySpan<byte> data) =>
+        GifFirstFrame.Read(data, out _) ? null : "GIF data ends before its first frame does";
 
     private static string? CheckWebp(ReadOnlySpan<byte> data)
     {

@@ -51,23 +51,44 @@ internal static class ImageDecoder
                 $"image is {info.Width}x{info.Height} = {FormatCount(pixels)} pixels; the limit is {FormatCount(maxPixels)} pixels");
         }
 
-        Image<Rgb24> image;
         try
         {
-            image = Image.Load<Rgb24>(Options, data);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidImageException(InvalidImageReason.Corrupt, $"{format} data cannot be decoded: {FirstLine(e.Message)}", e);
-        }
+            if (string.Equals(format, "GIF", StringComparison.OrdinalIgnoreCase) && GifFirstFrame.Read(data, out var transparentColor) && transparentColor is { } color)
+            {
+                return DecodeGifWithTransparency(data, color);
+            }
 
-        using (image)
-        {
+            using Image<Rgb24> image = Image.Load<Rgb24>(Options, data);
             image.Mutate(x => x.AutoOrient());
             var rgb = new RgbImage(image.Width, image.Height);
             image.CopyPixelDataTo(rgb.Pixels);
             return rgb;
         }
+        catch (Exception e) when (e is not (OutOfMemoryException or InvalidImageException))
+        {
+            throw new InvalidImageException(InvalidImageReason.Corrupt, $"{format} data cannot be decoded: {FirstLine(e.Message)}", e);
+        }
+    }
+
+    /// <summary>
+    /// ImageSharp leaves a GIF's transparent pixels transparent black; PIL opens the frame as a palette image, and
+    /// convert("RGB") gives those pixels the palette colour of the transparent index. Decode with alpha to find them.
+    /// </summary>
+    private static RgbImage DecodeGifWithTransparency(ReadOnlySpan<byte> data, (byte R, byte G, byte B) transparent)
+    {
+        using Image<Rgba32> image = Image.Load<Rgba32>(Options, data);
+        image.Mutate(x => x.AutoOrient());
+        var rgb = new RgbImage(image.Width, image.Height);
+        var rgba = new Rgba32[image.Width * image.Height];
+        image.CopyPixelDataTo(rgba);
+        Span<byte> output = rgb.Pixels;
+        for (int i = 0; i < rgba.Length; i++)
+        {
+            Rgba32 p = rgba[i];
+            (output[3 * i], output[3 * i + 1], output[3 * i + 2]) = p.A == 0 ? transparent : (p.R, p.G, p.B);
+        }
+
+        return rgb;
     }
 
     private static string DetectFormat(ReadOnlySpan<byte> data)

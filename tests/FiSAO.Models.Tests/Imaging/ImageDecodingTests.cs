@@ -117,6 +117,15 @@ public class ImageDecodingTests
     }
 
     [Fact]
+    public void Gif_transparent_pixels_take_the_palette_colour_like_pil()
+    {
+        ClipPixelValues v = Raw.PreprocessImage(TestImages.GifWithColouredTransparentIndex());
+
+        Assert.Equal((200, 100, 50), Pixel(v, 0, 0)); // transparent index 0
+        Assert.Equal((10, 20, 30), Pixel(v, 1, 0));
+    }
+
+    [Fact]
     public void Bmp_decodes_exactly()
     {
         using Image<Rgb24> image = TestImages.Coordinates(5, 3);

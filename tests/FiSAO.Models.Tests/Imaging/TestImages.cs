@@ -66,6 +66,23 @@ internal static class TestImages
         return stream.ToArray();
     }
 
+    /// <summary>
+    /// A hand-built 2x1 GIF: global palette [(200, 100, 50), (10, 20, 30)], pixels [0, 1], and a graphic control
+    /// extension making index 0 transparent. (ImageSharp's encoder would blank the transparent palette entry.)
+    /// </summary>
+    public static byte[] GifWithColouredTransparentIndex() =>
+    [
+        .. "GIF89a"u8,
+        2, 0, 1, 0, // logical screen 2x1
+        0x80, 0, 0, // global colour table of 2 entries
+        200, 100, 50, 10, 20, 30,
+        0x21, 0xF9, 4, 0x01, 0, 0, 0, 0, // graphic control extension: transparent index 0
+        0x2C, 0, 0, 0, 0, 2, 0, 1, 0, 0, // image descriptor 2x1, no local table
+        2, // LZW minimum code size
+        2, 0x44, 0x0A, 0, // codes clear(4), 0, 1, end(5) at 3 bits each, LSB first
+        0x3B, // trailer
+    ];
+
     private static void WriteChunk(Stream stream, string type, byte[] data)
     {
         var length = new byte[4];
