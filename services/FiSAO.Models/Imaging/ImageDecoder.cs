@@ -14,8 +14,9 @@ namespace FiSAO.Models.Imaging;
 /// Measured against Pillow 9.4: ImageSharp's conversion to <see cref="Rgb24"/> drops alpha without compositing and
 /// expands grayscale and palettes, exactly like <c>convert("RGB")</c> (PNG RGBA/LA/palette+tRNS, GIF, BMP, TIFF,
 /// WebP lossless and lossy, CMYK JPEG all bit-identical), and <c>AutoOrient</c> matches <c>exif_transpose</c> for
-/// all eight orientations. Baseline YCbCr JPEGs differ by a few levels (ImageSharp's IDCT and chroma upsampling are
-/// not libjpeg-turbo's).
+/// all eight orientations. Known differences: YCbCr JPEGs differ by a few levels (ImageSharp's IDCT and chroma
+/// upsampling are not libjpeg-turbo's); 16-bit grayscale PNGs are scaled to 8 bits here, where Pillow's "I" to "RGB"
+/// conversion clips every value above 255 to white.
 /// </remarks>
 internal static class ImageDecoder
 {
