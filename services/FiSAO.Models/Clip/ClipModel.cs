@@ -77,6 +77,21 @@ public sealed class ClipModel : nn.Module
         return visual_projection.forward(pooled).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// HF <c>logits_per_image</c> [B_image, B_text]: cosine similarity of the L2-normalised features times exp(logit_scale).
+    /// Computed in fp32 whatever the model dtype.
+    /// </summary>
+    public Tensor LogitsPerImage(Tensor imageFeatures, Tensor textFeatures)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var image = imageFeatures.to(ScalarType.Float32, Device);
+        var text = textFeatures.to(ScalarType.Float32, Device);
+        image = image / image.pow(2).sum(-1, keepdim: true).sqrt();
+        text = text / text.pow(2).sum(-1, keepdim: true).sqrt();
+        return (image.matmul(text.t()) * LogitScaleExp).MoveToOuterDisposeScope();
+    }
+
     /// <summary>HF <c>get_text_features</c>: projected, unnormalised text embeddings [B, projection_dim].</summary>
     /// <param name="inputIds">[B, L] token ids.</param>
     /// <param name="attentionMask">Optional [B, L], 1 = token, 0 = padding.</param>

@@ -22,7 +22,8 @@ public sealed class ClipVisionEmbeddings : nn.Module<Tensor, Tensor>
         : base(nameof(ClipVisionEmbeddings))
     {
         _config = config;
-        class_embedding = new Parameter(torch.randn(config.HiddenSize, dtype: dtype, device: device) * Math.Pow(config.HiddenSize, -0.5));
+        using (var noise = torch.randn(config.HiddenSize, dtype: dtype, device: device))
+            class_embedding = new Parameter(noise * Math.Pow(config.HiddenSize, -0.5)); // HF's init; loading overwrites it
         patch_embedding = nn.Conv2d(config.NumChannels, config.HiddenSize, kernel_size: config.PatchSize, stride: config.PatchSize,
             bias: false, device: device, dtype: dtype);
         position_embedding = nn.Embedding(config.NumPositions, config.HiddenSize, device: device, dtype: dtype);

@@ -52,6 +52,36 @@ public sealed class ClipReferenceTests : IDisposable
     }
 
     [Fact]
+    public void Logits_per_image_are_scaled_cosine_similarities_of_the_reference_features()
+    {
+        var tiny = TinyClipCheckpoint.Create(ClipSpec.Tiny(), seed: 21);
+        using var model = ClipModel.FromPretrained(tiny.WriteClipFolder(_dir.Path));
+        var reference = new ReferenceClip(tiny.Spec, tiny.Weights);
+        using var scope = torch.NewDisposeScope();
+        var pixels = TinyClipCheckpoint.RandomPixels(2, tiny.Spec.Vision, seed: 4);
+        var (ids, mask, length) = PaddedBatch();
+
+        var logits = model.LogitsPerImage(
+            model.GetImageFeatures(torch.tensor(pixels, [2, 3, 20, 20])),
+            model.GetTextFeatures(torch.tensor(ids, [Sequences.Length, length]), torch.tensor(mask, [Sequences.Length, length])));
+
+        Assert.Equal(new long[] { 2, Sequences.Length }, logits.shape);
+        var perImage = pixels.Length / 2;
+        var expected = new List<double>();
+        for (var i = 0; i < 2; i++)
+        {
+            var image = reference.ImageFeatures(pixels.AsSpan(i * perImage, perImage));
+            for (var j = 0; j < Sequences.Length; j++)
+            {
+                var text = reference.TextFeatures(ids.Skip(j * length).Take(length).ToArray(), mask.Skip(j * length).Take(length).Select(m => (int)m).ToArray());
+                var cosine = image.Zip(text, (a, b) => a * b).Sum() / Math.Sqrt(image.Sum(a => a * a) * text.Sum(b => b * b));
+                expected.Add(100 * cosine); // logit_scale = ln 100
+            }
+        }
+        TensorAssert.CloseValues(expected, TensorAssert.ToFloats(logits), 1e-3, 1e-4, "logits_per_image");
+    }
+
+    [Fact]
     public void Vision_hidden_states_match_the_naive_reference_layer_by_layer()
     {
         var tiny = TinyClipCheckpoint.Create(ClipSpec.Tiny("gelu"), seed: 5);
