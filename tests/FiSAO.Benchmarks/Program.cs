@@ -1,0 +1,35 @@
+using System.Globalization;
+using FiSAO.Benchmarks;
+
+// Usage: clip-image [--batches 1,16] [--warmup 3] [--reps 10] [--threads <cores>]
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine("usage: FiSAO.Benchmarks clip-image [--batches 1,16] [--warmup 3] [--reps 10] [--threads N]");
+    return args.Length == 0 ? 1 : 0;
+}
+
+var options = new Dictionary<string, string>(StringComparer.Ordinal);
+for (var i = 1; i < args.Length; i += 2)
+{
+    if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+    {
+        Console.Error.WriteLine($"expected --name value pairs, got '{args[i]}'");
+        return 2;
+    }
+    options[args[i][2..]] = args[i + 1];
+}
+
+int Option(string name, int fallback) =>
+    options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+switch (args[0])
+{
+    case "clip-image":
+        var batches = options.TryGetValue("batches", out var b)
+            ? b.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
+            : [1, 16];
+        return ClipImageBenchmark.Run(batches, Option("warmup", 3), Option("reps", 10), Option("threads", Environment.ProcessorCount));
+    default:
+        Console.Error.WriteLine($"unknown command '{args[0]}'; known: clip-image");
+        return 2;
+}
