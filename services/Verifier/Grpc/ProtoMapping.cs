@@ -1,5 +1,5 @@
 using System.Globalization;
-using FiSAO.Rewards.Alignment;
+using TokenFormat = FiSAO.Rewards.Alignment.TokenFormat;
 using FiSAO.Verifier.Hosting;
 using FiSAO.Verifier.Scoring;
 using FiSAO.Verifier.V1;

@@ -1,3 +1,4 @@
+using FiSAO.Models.Imaging;
 using FiSAO.Verifier.Inference;
 
 namespace FiSAO.Verifier.Hosting;
@@ -12,9 +13,9 @@ public static class ErrorMapping
         {
             VerifierException v => v,
             QueueFullException full => VerifierException.Busy(full.Message),
-            Models.Imaging.ImageInputException image => image.TooLarge
-                ? VerifierException.TooLarge(image.Message)
-                : VerifierException.Invalid(image.Message),
+            // An absurd image (decompression bomb) is refused before decoding: bad input, not a size-limit breach
+            // of the message, so INVALID_ARGUMENT like any other undecodable image.
+            InvalidImageException image => VerifierException.Invalid($"Invalid image: {image.Message}"),
             _ => null!,
         };
         return error is not null;
