@@ -28,6 +28,8 @@ public static class VerifierExtensions
     public static WebApplicationBuilder AddVerifier(this WebApplicationBuilder builder, string[] args)
     {
         builder.Configuration.AddCommandLine(args, SwitchMappings);
+        // Kestrel warns that cleartext HTTP/2 is off; CleartextHttp2 turns it on per connection, so the warning misleads.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         var options = builder.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>() ?? new VerifierOptions();
         var rewards = builder.Configuration.GetSection($"{VerifierOptions.Section}:Rewards").Get<RewardSettings>() ?? new RewardSettings();
         var services = builder.Services;

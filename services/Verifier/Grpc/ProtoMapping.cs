@@ -77,7 +77,12 @@ public static class ProtoMapping
 
     public static CalibrateResponse ToProto(CalibrationOutcome outcome)
     {
-        var response = new CalibrateResponse { Calibration = ToProto(outcome.Calibration), Applied = outcome.Applied };
+        var response = new CalibrateResponse
+        {
+            Calibration = ToProto(outcome.Calibration),
+            Applied = outcome.Applied,
+            NotAppliedReason = outcome.NotAppliedReason ?? "",
+        };
         response.SampleErrors.AddRange(outcome.SampleErrors.Select(e => new CalibrationSampleError
         {
             Index = e.Index,

@@ -24,5 +24,5 @@ public sealed record CalibrationSampleInput(ImageInput Image, string? Text, IRea
     FiSAO.Rewards.Alignment.TokenFormat Format, IReadOnlyList<string> GroundTruth);
 
 /// <summary>The result of a calibration run: the baselines, whether they are now active, per-sample failures.</summary>
-public sealed record CalibrationOutcome(FiSAO.Rewards.Calibration Calibration, bool Applied,
+public sealed record CalibrationOutcome(FiSAO.Rewards.Calibration Calibration, bool Applied, string? NotAppliedReason,
     IReadOnlyList<(int Index, FiSAO.Verifier.Hosting.VerifierException Error)> SampleErrors);

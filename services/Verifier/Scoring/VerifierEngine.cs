@@ -123,8 +123,17 @@ public sealed class VerifierEngine : IDisposable
         Calibration calibration;
         try { calibration = builder.Build(); }
         catch (InvalidOperationException e) { throw VerifierException.Invalid($"Calibration failed: {e.Message}"); }
-        if (apply) _rewarder = TokenRewarder.Calibrated(_settings, calibration);
-        return new CalibrationOutcome(calibration, apply, errors);
+        if (!apply) return new CalibrationOutcome(calibration, false, null, errors);
+        try
+        {
+            _rewarder = TokenRewarder.Calibrated(_settings, calibration);
+            return new CalibrationOutcome(calibration, true, null, errors);
+        }
+        catch (InvalidCalibrationException e)
+        {
+            // Computed but unusable (e.g. mu_hal > mu_gt): report it, keep serving with the previous calibration.
+            return new CalibrationOutcome(calibration, false, e.Message, errors);
+        }
     }
 
     ScoredResponse Score(string imageId, float[] imageFeatures, IReadOnlyList<string> tokens, IReadOnlyList<EntityMention> mentions)

@@ -18,20 +18,30 @@ public static class TestImages
         return stream.ToArray();
     }
 
-    /// <summary>A valid PNG signature and IHDR that claim an absurd size, followed by nothing: a decompression bomb's header.</summary>
+    /// <summary>A structurally complete PNG (signature, IHDR, a tiny IDAT, IEND) whose header claims a huge size: what a
+    /// decompression bomb looks like before anyone inflates it.</summary>
     public static byte[] PngHeaderClaiming(int width, int height)
     {
         var ihdr = new byte[13];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
-        var chunk = new List<byte>();
-        chunk.AddRange(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13 });
-        var typeAndData = "IHDR"u8.ToArray().Concat(ihdr).ToArray();
-        chunk.AddRange(typeAndData);
+        var png = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
+        Chunk(png, "IHDR", ihdr);
+        Chunk(png, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
+    static void Chunk(List<byte> png, string type, byte[] data)
+    {
+        var length = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+        png.AddRange(length);
+        var typeAndData = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+        png.AddRange(typeAndData);
         var crc = Crc32(typeAndData);
-        chunk.AddRange(new[] { (byte)(crc >> 24), (byte)(crc >> 16), (byte)(crc >> 8), (byte)crc });
-        return chunk.ToArray();
+        png.AddRange(new[] { (byte)(crc >> 24), (byte)(crc >> 16), (byte)(crc >> 8), (byte)crc });
     }
 
     static uint Crc32(byte[] data)

@@ -41,7 +41,7 @@ public sealed class VerifierHost : IAsyncDisposable
         var args = new[] { "--urls", "http://127.0.0.1:0", "--model", modelDirectory, "--data-dir", dataDirectory }
             .Concat(extraArgs).ToArray();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, EnvironmentName = "Testing" });
-        builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("FISAO_TEST_LOGS") != "1") builder.Logging.ClearProviders();
         builder.Logging.AddFilter(level => level >= LogLevel.Warning);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.AddVerifier(args);

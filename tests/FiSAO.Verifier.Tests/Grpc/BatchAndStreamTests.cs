@@ -1,0 +1,81 @@
+using FiSAO.Verifier.Tests.Support;
+using FiSAO.Verifier.V1;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace FiSAO.Verifier.Tests.Grpc;
+
+public class BatchAndStreamTests(VerifierFixture fixture) : IClassFixture<VerifierFixture>
+{
+    static ScoreTokensRequest Item(int seed, string id, params string[] tokens) => new()
+    {
+        Image = new ImageRef { Data = ByteString.CopyFrom(TestImages.Png(seed)) },
+        Tokens = { tokens },
+        RequestId = id,
+    };
+
+    [Fact]
+    public async Task A_batch_answers_in_request_order_and_a_bad_item_fails_alone()
+    {
+        var batch = new ScoreTokensBatchRequest();
+        for (int i = 0; i < 20; i++) batch.Items.Add(Item(100 + i, $"r{i}", "▁a", "▁dog", "▁and", "▁a", "▁cat"));
+        batch.Items[7] = new ScoreTokensRequest { Image = new ImageRef { Data = ByteString.CopyFromUtf8("not an image") }, Tokens = { "▁dog" }, RequestId = "r7" };
+
+        var response = await fixture.Host.Client.ScoreTokensBatchAsync(batch);
+
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"r{i}"), response.Results.Select(r => r.RequestId));
+        Assert.Equal(ScoreTokensResult.OutcomeOneofCase.Error, response.Results[7].OutcomeCase);
+        Assert.Equal((int)StatusCode.InvalidArgument, response.Results[7].Error.Code);
+        Assert.Contains("image", response.Results[7].Error.Message, StringComparison.OrdinalIgnoreCase);
+        foreach (var (result, i) in response.Results.Select((r, i) => (r, i)).Where(p => p.i != 7))
+        {
+            Assert.Equal(ScoreTokensResult.OutcomeOneofCase.Response, result.OutcomeCase);
+            Assert.Equal(5, result.Response.Rewards.Count);
+            // The same answer as a single call for the same item.
+            var single = await fixture.Host.Client.ScoreTokensAsync(batch.Items[i]);
+            Assert.Equal(single.Mentions.Select(m => m.Score), result.Response.Mentions.Select(m => m.Score));
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_returns_one_result_per_request_in_order()
+    {
+        using var call = fixture.Host.Client.ScoreTokensStream();
+        var reader = Task.Run(async () =>
+        {
+            var ids = new List<string>();
+            await foreach (var result in call.ResponseStream.ReadAllAsync())
+            {
+                Assert.Equal(ScoreTokensResult.OutcomeOneofCase.Response, result.OutcomeCase);
+                ids.Add(result.RequestId);
+            }
+            return ids;
+        });
+        for (int i = 0; i < 30; i++) await call.RequestStream.WriteAsync(Item(200 + i % 7, $"s{i}", "▁two", "▁horses"));
+        await call.RequestStream.CompleteAsync();
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"s{i}"), await reader);
+    }
+
+    [Fact]
+    public async Task Concurrent_callers_share_encoder_batches_and_get_the_answers_of_single_calls()
+    {
+        var engine = (FiSAO.Verifier.Scoring.VerifierEngine)fixture.Host.Services.GetService(typeof(FiSAO.Verifier.Scoring.VerifierEngine))!;
+        var before = FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Count;
+        var beforeSum = FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Sum;
+        var requests = Enumerable.Range(0, 48).Select(i => Item(1000 + i, $"c{i}", "▁a", "▁bird")).ToList();
+        var answers = await Task.WhenAll(requests.Select(r => fixture.Host.Client.ScoreTokensAsync(r).ResponseAsync));
+
+        var passes = FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Count - before;
+        var images = FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Sum - beforeSum;
+        Assert.Equal(48, images);
+        Assert.True(passes < 48, $"48 concurrent images took {passes} forward passes: no batching happened.");
+        Assert.Equal(0, engine.QueueDepth);
+
+        // Cached now: the same requests again give identical scores.
+        for (int i = 0; i < requests.Count; i += 8)
+        {
+            var single = await fixture.Host.Client.ScoreTokensAsync(requests[i]);
+            Assert.Equal(answers[i].Mentions.Single().Score, single.Mentions.Single().Score);
+        }
+    }
+}
