@@ -25,9 +25,9 @@ public static class RestEndpoints
         v1.MapPost("/embed", EmbedAsync)
             .DisableAntiforgery()
             .WithSummary("Projected, unnormalised CLIP features of a text or an image")
-            .WithDescription("Either JSON `{\"text\": \"...\"}` or multipart/form-data with an `image` file.")
-            .Accepts<EmbedTextBody>("application/json")
-            .Accepts<EmbedImageForm>("multipart/form-data")
+            // One endpoint reads both bodies itself: declaring two Accepts types would make routing refuse the first.
+            .WithDescription("Either JSON `{\"text\": \"...\"}` or multipart/form-data with an `image` file " +
+                             "(e.g. `curl -F image=@scene.png .../v1/embed`).")
             .Produces<EmbedResult>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
@@ -108,12 +108,6 @@ public static class RestEndpoints
 }
 
 public sealed record EmbedTextBody(string Text);
-
-/// <summary>Swagger's description of the multipart image form of /v1/embed.</summary>
-public sealed class EmbedImageForm
-{
-    public required IFormFile Image { get; init; }
-}
 
 public sealed record EmbedResult(float[] Embedding, string Model, string? ImageId);
 
