@@ -4,8 +4,8 @@ namespace FiSAO.Models.Imaging;
 
 /// <summary>
 /// Structural end-of-data checks for the common formats. Pillow refuses a truncated file ("image file is truncated"),
-/// but ImageSharp (measured, 4.1) silently fills the missing part of a truncated JPEG, GIF or WebP and of some BMPs
-/// with black. Walking the container to its declared end catches that before decoding.
+/// but ImageSharp (measured, 4.1 and 2.1) silently fills the missing part of a truncated JPEG, GIF or WebP and of some
+/// BMPs with black. Walking the container to its declared end catches that before decoding.
 /// </summary>
 /// <remarks>Each check only answers "does the data stop early"; anything else malformed is left to the decoder.</remarks>
 internal static class EncodedImageIntegrity

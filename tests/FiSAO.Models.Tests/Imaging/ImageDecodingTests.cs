@@ -61,8 +61,7 @@ public class ImageDecodingTests
     [Fact]
     public void Cmyk_jpeg_decodes_to_its_rgb_colour()
     {
-        using Image<Rgb24> image = TestImages.Uniform(16, 16, new Rgb24(200, 30, 90));
-        byte[] jpeg = TestImages.Encode(image, new JpegEncoder { ColorType = JpegColorType.Cmyk, Quality = 100 });
+        byte[] jpeg = TestImages.CmykJpeg(); // (200, 30, 90) as CMYK; ImageSharp 2.1's encoder cannot write CMYK
         Assert.Equal(JpegColorType.Cmyk, Image.Identify(jpeg).Metadata.GetJpegMetadata().ColorType);
 
         ClipPixelValues v = Raw.PreprocessImage(jpeg);
@@ -92,6 +91,49 @@ public class ImageDecodingTests
         Assert.True(b > 200 && r < 50, $"bottom should be blue, got r={r} b={b}");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void Every_exif_orientation_is_applied_like_exif_transpose(int orientation)
+    {
+        // Lossless PNG (eXIf chunk) with red = x + 10 * y, so each output pixel names its source pixel. The expected
+        // source of output pixel (x, y) is PIL's exif_transpose: 2 FLIP_LEFT_RIGHT, 3 ROTATE_180, 4 FLIP_TOP_BOTTOM,
+        // 5 TRANSPOSE, 6 ROTATE_270, 7 TRANSVERSE, 8 ROTATE_90 (Pillow 9.4 gives the same on these files).
+        const int w = 3, h = 2;
+        using Image<Rgb24> image = TestImages.Coordinates(w, h);
+        image.Metadata.ExifProfile = new ExifProfile();
+        image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)orientation);
+
+        ClipPixelValues v = Raw.PreprocessImage(TestImages.Encode(image, new PngEncoder()));
+
+        bool swapsAxes = orientation >= 5;
+        Assert.Equal(swapsAxes ? (w, h) : (h, w), (v.Height, v.Width));
+        for (int y = 0; y < v.Height; y++)
+        {
+            for (int x = 0; x < v.Width; x++)
+            {
+                (int sx, int sy) = orientation switch
+                {
+                    1 => (x, y),
+                    2 => (w - 1 - x, y),
+                    3 => (w - 1 - x, h - 1 - y),
+                    4 => (x, h - 1 - y),
+                    5 => (y, x),
+                    6 => (y, h - 1 - x),
+                    7 => (w - 1 - y, h - 1 - x),
+                    _ => (w - 1 - y, x),
+                };
+                Assert.Equal(sx + 10 * sy, Pixel(v, x, y).R);
+            }
+        }
+    }
+
     [Fact]
     public void Lossless_webp_decodes_exactly()
     {
@@ -109,11 +151,52 @@ public class ImageDecodingTests
         using Image<Rgb24> second = TestImages.Uniform(4, 4, new Rgb24(0, 255, 0));
         image.Frames.AddFrame(second.Frames.RootFrame);
         byte[] gif = TestImages.Encode(image, new GifEncoder());
-        Assert.Equal(2, Image.Identify(gif).FrameMetadataCollection.Count);
+        using (Image all = Image.Load(gif))
+        {
+            Assert.Equal(2, all.Frames.Count);
+        }
 
         ClipPixelValues v = Raw.PreprocessImage(gif);
 
         Assert.Equal((255, 0, 0), Pixel(v, 2, 2));
+    }
+
+    [Fact]
+    public void Animated_webp_uses_the_first_frame_on_a_black_canvas_like_pil()
+    {
+        // Frame 1 covers only part of the canvas; Pillow draws it onto transparent black without blending (ignoring the
+        // ANIM background colour) and keeps the stored colour of transparent pixels. Frame 2 must not show.
+        using var first = new Image<Rgba32>(4, 2, new Rgba32(10, 20, 30, 255));
+        first[1, 0] = new Rgba32(200, 100, 50, 0);
+        first[3, 1] = new Rgba32(7, 8, 9, 128);
+        using var second = new Image<Rgba32>(8, 6, new Rgba32(0, 255, 0, 255));
+        byte[] webp = TestImages.AnimatedWebp(8, 6, [(2, 4, first), (0, 0, second)]);
+
+        ClipPixelValues v = Raw.PreprocessImage(webp);
+
+        Assert.Equal((6, 8), (v.Height, v.Width));
+        Assert.Equal((0, 0, 0), Pixel(v, 0, 0));
+        Assert.Equal((0, 0, 0), Pixel(v, 1, 4));
+        Assert.Equal((10, 20, 30), Pixel(v, 2, 4));
+        Assert.Equal((200, 100, 50), Pixel(v, 3, 4));
+        Assert.Equal((7, 8, 9), Pixel(v, 5, 5));
+        Assert.Equal((0, 0, 0), Pixel(v, 6, 5));
+    }
+
+    [Fact]
+    public void Animated_webp_exif_orientation_turns_the_whole_canvas()
+    {
+        // 6 = rotate 90 clockwise: the 6x4 canvas becomes 4x6 and its top-left corner (where frame 1 sits) goes top-right.
+        using var first = new Image<Rgba32>(2, 2, new Rgba32(255, 0, 0, 255));
+        var exif = new ExifProfile();
+        exif.SetValue(ExifTag.Orientation, (ushort)6);
+        byte[] webp = TestImages.AnimatedWebp(6, 4, [(0, 0, first)], exif);
+
+        ClipPixelValues v = Raw.PreprocessImage(webp);
+
+        Assert.Equal((6, 4), (v.Height, v.Width));
+        Assert.Equal((255, 0, 0), Pixel(v, 3, 0));
+        Assert.Equal((0, 0, 0), Pixel(v, 0, 0));
     }
 
     [Fact]
@@ -129,7 +212,7 @@ public class ImageDecodingTests
     public void Bmp_decodes_exactly()
     {
         using Image<Rgb24> image = TestImages.Coordinates(5, 3);
-        ClipPixelValues v = Raw.PreprocessImage(TestImages.Encode(image, new BmpEncoder { BitsPerPixel = BmpBitsPerPixel.Bit24 }));
+        ClipPixelValues v = Raw.PreprocessImage(TestImages.Encode(image, new BmpEncoder { BitsPerPixel = BmpBitsPerPixel.Pixel24 }));
 
         Assert.Equal((3, 5), (v.Height, v.Width));
         Assert.Equal((24, 1, 2), Pixel(v, 4, 2));

@@ -108,6 +108,26 @@ public class ImageGuardTests
     }
 
     [Fact]
+    public void Animated_webp_canvas_counts_against_the_pixel_limit()
+    {
+        using var frame = new Image<Rgba32>(1, 1, new Rgba32(1, 2, 3, 255));
+        InvalidImageException e = Refused(TestImages.AnimatedWebp(10000, 6000, [(0, 0, frame)]));
+
+        Assert.Equal(InvalidImageReason.TooLarge, e.Reason);
+        Assert.Equal("image is 10000x6000 = 60 M pixels; the limit is 50 M pixels", e.Message);
+    }
+
+    [Fact]
+    public void Animated_webp_frame_outside_its_canvas_is_corrupt()
+    {
+        using var frame = new Image<Rgba32>(4, 4, new Rgba32(1, 2, 3, 255));
+        InvalidImageException e = Refused(TestImages.AnimatedWebp(4, 4, [(2, 0, frame)]));
+
+        Assert.Equal(InvalidImageReason.Corrupt, e.Reason);
+        Assert.StartsWith("WebP animation cannot be read: frame 1 (4x4 at 2,0) does not fit the 4x4 canvas", e.Message);
+    }
+
+    [Fact]
     public void Header_that_parses_but_has_no_pixel_data_is_corrupt()
     {
         InvalidImageException e = Refused(TestImages.PngHeaderOnly(5, 7));
