@@ -17,10 +17,10 @@ public sealed record ClipVisionConfig
     [JsonPropertyName("layer_norm_eps")] public double LayerNormEps { get; init; } = 1e-5;
 
     /// <summary>Patches per side; HF's conv floors, so a ragged border is dropped.</summary>
-    public int GridSize => ImageSize / PatchSize;
+    [JsonIgnore] public int GridSize => ImageSize / PatchSize;
 
     /// <summary>Patch tokens plus the class token.</summary>
-    public int NumPositions => GridSize * GridSize + 1;
+    [JsonIgnore] public int NumPositions => GridSize * GridSize + 1;
 
     internal void Validate()
     {
