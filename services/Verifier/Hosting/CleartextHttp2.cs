@@ -43,14 +43,14 @@ public static class CleartextHttp2
     static async Task<bool> StartsWithPrefaceAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
+        var head = new byte[Preface.Length];
         while (true)
         {
             var result = await input.ReadAsync(connection.ConnectionClosed);
             var buffer = result.Buffer;
             var n = (int)Math.Min(buffer.Length, Preface.Length);
-            Span<byte> head = stackalloc byte[Preface.Length];
             buffer.Slice(0, n).CopyTo(head);
-            var matches = head[..n].SequenceEqual(Preface.AsSpan(0, n));
+            var matches = head.AsSpan(0, n).SequenceEqual(Preface.AsSpan(0, n));
             if (!matches || n == Preface.Length || result.IsCompleted || result.IsCanceled)
             {
                 input.AdvanceTo(buffer.Start);                 // consumed nothing, examined nothing
