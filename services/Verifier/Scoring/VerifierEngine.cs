@@ -56,6 +56,7 @@ public sealed class VerifierEngine : IDisposable
     public RewardSettings Settings => _settings;
     public TokenRewarder Rewarder => _rewarder;
     public int QueueDepth => _encoder.Depth;
+    public EntityTextFeatures TextFeatures => _textFeatures;
     public LruCache<string, float[]> ImageCache => _imageFeatures;
 
     public async Task<ScoredResponse> ScoreAsync(ImageInput image, IReadOnlyList<string> tokens, TokenFormat format,

@@ -78,4 +78,26 @@ public class BatchAndStreamTests(VerifierFixture fixture) : IClassFixture<Verifi
             Assert.Equal(answers[i].Mentions.Single().Score, single.Mentions.Single().Score);
         }
     }
+
+    [Fact]
+    public async Task The_default_message_limit_fits_a_batch_of_32_incompressible_336_px_pngs()
+    {
+        var batch = new ScoreTokensBatchRequest();
+        for (int i = 0; i < 32; i++)
+            batch.Items.Add(new ScoreTokensRequest { Image = new ImageRef { Data = ByteString.CopyFrom(TestImages.Png(7000 + i, 336, 336)) }, Tokens = { "▁a", "▁dog" } });
+        Assert.True(batch.CalculateSize() > 32 * 336 * 336 * 3, "random pixels should not compress");
+        var response = await fixture.Host.Client.ScoreTokensBatchAsync(batch);
+        Assert.All(response.Results, r => Assert.Equal(ScoreTokensResult.OutcomeOneofCase.Response, r.OutcomeCase));
+    }
+
+    [Fact]
+    public async Task Entity_text_features_are_computed_once_and_reused_from_disk_by_the_next_start()
+    {
+        var first = (FiSAO.Verifier.Scoring.VerifierEngine)fixture.Host.Services.GetService(typeof(FiSAO.Verifier.Scoring.VerifierEngine))!;
+        Assert.Single(Directory.GetFiles(Path.Combine(fixture.DataDirectory, "text-features"), "*.f32"));
+        await using var second = await fixture.StartAnotherAsync();
+        var engine = (FiSAO.Verifier.Scoring.VerifierEngine)second.Services.GetService(typeof(FiSAO.Verifier.Scoring.VerifierEngine))!;
+        Assert.True(engine.TextFeatures.LoadedFromCache);
+        Assert.Equal(first.TextFeatures.Of("dog").ToArray(), engine.TextFeatures.Of("dog").ToArray());
+    }
 }
