@@ -1,6 +1,9 @@
 using FiSAO.Verifier.Extensions;
 using FiSAO.Verifier.Hosting;
 
+if (args.Length > 0 && args[0] == "calibrate")
+    return await CalibrateCommand.RunAsync(args[1..], Console.Out, Console.Error);
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddVerifier(args);
 var app = builder.Build();

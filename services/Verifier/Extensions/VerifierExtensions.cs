@@ -76,7 +76,8 @@ public static class VerifierExtensions
     public static WebApplication MapVerifier(this WebApplication app)
     {
         // Build the engine now, so a bad model or calibration stops start-up with a clear message.
-        app.Services.GetRequiredService<VerifierEngine>();
+        var engine = app.Services.GetRequiredService<VerifierEngine>();
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(() => VerifierMetrics.QueueDepth.Set(engine.QueueDepth));
 
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseHttpMetrics();

@@ -81,6 +81,11 @@ public static class VerifierStartup
         if (mismatches.Count > 0)
             throw new VerifierStartupException($"The calibration '{options.CalibrationPath}' was made for another set-up: " +
                                                string.Join("; ", mismatches) + ". Calibrate again for this model.");
+        try { TokenRewarder.Calibrated(settings, calibration); }
+        catch (InvalidCalibrationException e)
+        {
+            throw new VerifierStartupException($"The calibration '{options.CalibrationPath}' cannot be used: {e.Message}", e);
+        }
         logger.LogInformation("Calibration: mu_gt {MuGt:F3}, mu_hal {MuHal:F3}, S in [{SMin:F3}, {SMax:F3}] from {Correct} correct / {Hal} hallucinated mentions",
             calibration.MuGt, calibration.MuHal, calibration.SMin, calibration.SMax, calibration.CorrectCount, calibration.HallucinatedCount);
         return calibration;

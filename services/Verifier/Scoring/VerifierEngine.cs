@@ -214,7 +214,6 @@ public sealed class VerifierEngine : IDisposable
 
     IReadOnlyList<float[]> Encode(IReadOnlyList<EncodeJob> jobs)
     {
-        VerifierMetrics.QueueDepth.Set(_encoder?.Depth ?? 0);
         var results = new float[jobs.Count][];
         var images = jobs.Select((j, i) => (j, i)).Where(p => p.j.Pixels is not null).ToList();
         var texts = jobs.Select((j, i) => (j, i)).Where(p => p.j.Text is not null).ToList();
