@@ -78,9 +78,11 @@ public sealed class VerifierEngine : IDisposable
         return Score(imageId, features, tokens, found.Mentions);
     }
 
-    public Task<(float[] Features, string ImageId)> EmbedImageAsync(ImageInput image, CancellationToken cancellationToken) =>
-        ImageFeaturesAsync(image, cancellationToken).ContinueWith(t => (t.Result.Features, t.Result.ImageId),
-            cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    public async Task<(float[] Features, string ImageId)> EmbedImageAsync(ImageInput image, CancellationToken cancellationToken)
+    {
+        var (imageId, features) = await ImageFeaturesAsync(image, cancellationToken);
+        return (features, imageId);
+    }
 
     public Task<float[]> EmbedTextAsync(string text, CancellationToken cancellationToken)
     {
@@ -195,8 +197,7 @@ public sealed class VerifierEngine : IDisposable
         // Identical images arriving together are encoded once.
         var bytes = image.Bytes;
         var task = _inFlight.GetOrAdd(imageId, _ => EncodeImageAsync(imageId, bytes));
-        try { return (imageId, await task.WaitAsync(cancellationToken)); }
-        finally { if (task.IsCompleted) _inFlight.TryRemove(new KeyValuePair<string, Task<float[]>>(imageId, task)); }
+        return (imageId, await task.WaitAsync(cancellationToken));
     }
 
     async Task<float[]> EncodeImageAsync(string imageId, ReadOnlyMemory<byte> bytes)
