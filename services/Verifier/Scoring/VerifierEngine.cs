@@ -183,6 +183,8 @@ public sealed class VerifierEngine : IDisposable
         {
             var id = image.ImageId!;
             if (_imageFeatures.TryGet(id, out var known)) { VerifierMetrics.CacheLookups.WithLabels("hit").Inc(); return (id, known); }
+            // Sent with bytes by a request still being encoded (e.g. an earlier item of the same batch): wait for it.
+            if (_inFlight.TryGetValue(id, out var pending)) return (id, await pending.WaitAsync(cancellationToken));
             VerifierMetrics.CacheLookups.WithLabels("miss").Inc();
             throw VerifierException.NotFound($"Unknown image id '{id}': this replica does not hold it (never sent, or evicted). Send the image bytes again.");
         }

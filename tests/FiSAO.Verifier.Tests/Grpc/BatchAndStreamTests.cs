@@ -100,4 +100,19 @@ public class BatchAndStreamTests(VerifierFixture fixture) : IClassFixture<Verifi
         Assert.True(engine.TextFeatures.LoadedFromCache);
         Assert.Equal(first.TextFeatures.Of("dog").ToArray(), engine.TextFeatures.Of("dog").ToArray());
     }
+
+    [Fact]
+    public async Task Items_may_refer_by_id_to_an_image_an_earlier_item_of_the_same_batch_sends()
+    {
+        var png = TestImages.Png(8123, 200, 200);
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(png));
+        var batch = new ScoreTokensBatchRequest();
+        batch.Items.Add(new ScoreTokensRequest { Image = new ImageRef { Data = ByteString.CopyFrom(png) }, Tokens = { "▁a", "▁dog" } });
+        for (int i = 0; i < 10; i++) batch.Items.Add(new ScoreTokensRequest { Image = new ImageRef { ImageId = id }, Tokens = { "▁a", "▁dog" } });
+
+        var response = await fixture.Host.Client.ScoreTokensBatchAsync(batch);
+
+        Assert.All(response.Results, r => Assert.Equal(ScoreTokensResult.OutcomeOneofCase.Response, r.OutcomeCase));
+        Assert.Single(response.Results.Select(r => r.Response.Mentions.Single().Score).Distinct());
+    }
 }
