@@ -8,7 +8,8 @@ namespace FiSAO.Models.Llava;
 /// Batched autoregressive generation for <see cref="LlavaForConditionalGeneration"/>, HF-style: left-padded prompts
 /// with an attention mask, position ids cumsum(mask) - 1, image features spliced into the prompt once, a KV cache
 /// (or full recomputation), greedy or seeded sampling with temperature / top-k / top-p, and per-row stop at EOS
-/// (finished rows are fed the pad id until every row is done, as HF does).
+/// (finished rows are fed the pad id until every row is done, as HF does). Runs in the model's current mode, as HF's
+/// generate does: call <c>eval()</c> first so LoRA dropout is off (<see cref="LlavaPolicy"/> does), and without autograd.
 /// </summary>
 public static class LlavaGenerator
 {

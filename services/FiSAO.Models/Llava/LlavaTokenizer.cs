@@ -15,7 +15,8 @@ namespace FiSAO.Models.Llava;
 /// <c>&lt;/s&gt;</c>, <c>&lt;unk&gt;</c>), and every text piece is encoded on its own with SentencePiece's dummy-prefix
 /// space. So "USER: &lt;image&gt;\nWhat" gives [&lt;s&gt;, ▁US, ER, :, ▁, &lt;image&gt;, ▁, &lt;0x0A&gt;, What]
 /// = [1, 3148, 1001, 29901, 29871, 32000, 29871, 13, 5618] with the real vocabulary. BOS is prepended when
-/// <c>add_bos_token</c> (default true); EOS is never appended to prompts.
+/// <c>add_bos_token</c> (default true); EOS is never appended to prompts. A tokenizer_config.json with
+/// <c>"legacy": false</c> gets HF's non-legacy behaviour instead: no dummy prefix on text that follows an added token.
 /// </para>
 /// </summary>
 public sealed class LlavaTokenizer
@@ -37,8 +38,9 @@ public sealed class LlavaTokenizer
     private readonly HashSet<int> _addedIds;
     private readonly HashSet<int> _specialIds;
 
-    private LlavaTokenizer(LlamaTokenizer sentencePiece, IReadOnlyDictionary<string, int> addedTokens, bool addBos, string? padToken)
+    private LlavaTokenizer(LlamaTokenizer sentencePiece, IReadOnlyDictionary<string, int> addedTokens, bool addBos, string? padToken, bool legacy)
     {
+        Legacy = legacy;
         _sentencePiece = sentencePiece;
         var vocab = sentencePiece.Vocabulary;
         var size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, addedTokens.Count == 0 ? 0 : addedTokens.Values.Max() + 1);
@@ -84,6 +86,9 @@ public sealed class LlavaTokenizer
 
     public bool AddBos { get; }
 
+    /// <summary>HF's <c>legacy</c> flag (default true, as llava-hf behaves): text after an added token gets the dummy prefix too.</summary>
+    public bool Legacy { get; }
+
     /// <summary>Ids the tokenizer knows: SentencePiece pieces and added tokens (32002 for LLaVA-1.5; the model's
     /// vocab_size, 32064, is padded beyond it).</summary>
     public int Count => _pieces.Length;
@@ -110,12 +115,14 @@ public sealed class LlavaTokenizer
         }
 
         var addBos = true;
+        var legacy = true;
         string? padToken = null;
         var configPath = Path.Combine(directory, ConfigFileName);
         if (File.Exists(configPath))
         {
             var root = ParseObject(File.ReadAllText(configPath), configPath);
             if (root["add_bos_token"] is JsonValue bos && bos.TryGetValue<bool>(out var b)) addBos = b;
+            if (root["legacy"] is JsonValue legacyValue && legacyValue.TryGetValue<bool>(out var l)) legacy = l;
             padToken = TokenContent(root["pad_token"]);
             if (root["added_tokens_decoder"] is JsonObject decoder)
                 foreach (var (idText, entry) in decoder)
@@ -130,12 +137,14 @@ public sealed class LlavaTokenizer
         padToken ??= added.ContainsKey(PadToken) ? PadToken : null;
 
         using var stream = File.OpenRead(modelPath);
-        return Create(stream, added, addBos, padToken);
+        return Create(stream, added, addBos, padToken, legacy);
     }
 
     /// <param name="modelProto">A SentencePiece BPE ModelProto (tokenizer.model).</param>
     /// <param name="addedTokens">Added tokens (content -> id); those the model already has must carry its ids.</param>
-    public static LlavaTokenizer Create(Stream modelProto, IReadOnlyDictionary<string, int>? addedTokens = null, bool addBos = true, string? padToken = PadToken)
+    /// <param name="legacy">HF's legacy flag (see <see cref="Legacy"/>).</param>
+    public static LlavaTokenizer Create(Stream modelProto, IReadOnlyDictionary<string, int>? addedTokens = null, bool addBos = true,
+        string? padToken = PadToken, bool legacy = true)
     {
         LlamaTokenizer sentencePiece;
         try
@@ -147,7 +156,7 @@ public sealed class LlavaTokenizer
         {
             throw new InvalidDataException($"{ModelFileName} is not a SentencePiece BPE model ({e.Message}).", e);
         }
-        return new LlavaTokenizer(sentencePiece, addedTokens ?? new Dictionary<string, int>(), addBos, padToken);
+        return new LlavaTokenizer(sentencePiece, addedTokens ?? new Dictionary<string, int>(), addBos, padToken, legacy);
     }
 
     /// <summary>Token ids of <paramref name="text"/>; BOS first when <paramref name="addBos"/> (default: <see cref="AddBos"/>).</summary>
@@ -160,7 +169,15 @@ public sealed class LlavaTokenizer
         while (start < text.Length)
         {
             var (at, token, id) = NextSplitToken(text, start);
-            if (at > start) ids.AddRange(_sentencePiece.EncodeToIds(text[start..at], addBeginningOfSentence: false, addEndOfSentence: false));
+            if (at > start)
+            {
+                var segment = text[start..at];
+                ids.AddRange(Legacy || start == 0
+                    ? _sentencePiece.EncodeToIds(segment, addBeginningOfSentence: false, addEndOfSentence: false)
+                    // Non-legacy: after an added token, no dummy prefix; escape spaces ourselves and skip the normalizer.
+                    : _sentencePiece.EncodeToIds(segment.Replace(' ', '\u2581'), addBeginningOfSentence: false, addEndOfSentence: false,
+                        considerPreTokenization: false, considerNormalization: false));
+            }
             if (token is null) break;
             ids.Add(id);
             start = at + token.Length;

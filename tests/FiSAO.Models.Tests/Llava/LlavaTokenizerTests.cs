@@ -70,6 +70,17 @@ public sealed class LlavaTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Non_legacy_config_drops_the_dummy_prefix_after_added_tokens()
+    {
+        TinySentencePiece.WriteTokenizerFiles(_dir.Path);
+        var configPath = _dir.Sub("tokenizer_config.json");
+        File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("\"legacy\": true", "\"legacy\": false"));
+        var tok = LlavaTokenizer.FromDirectory(_dir.Path);
+        Assert.False(tok.Legacy);
+        Assert.Equal(Ids("<s>", "▁US", "ER", ":", "▁", "<image>", "<0x0A>", "t", "he", "▁cat"), tok.Encode("USER: <image>\nthe cat"));
+    }
+
+    [Fact]
     public void EncodePrompt_expands_the_image_token_to_the_feature_count()
     {
         var tok = Load();
