@@ -1,0 +1,144 @@
+using Google.Protobuf;
+
+namespace FiSAO.Models.Tests.Llava.Support;
+
+/// <summary>
+/// A hand-made SentencePiece BPE model (tokenizer.model) with LLaMA's layout: &lt;unk&gt; 0, &lt;s&gt; 1, &lt;/s&gt; 2, the 256
+/// byte pieces &lt;0x00&gt;..&lt;0xFF&gt; at 3..258 (byte fallback), then a handful of normal pieces. Written as a protobuf
+/// <c>sentencepiece.ModelProto</c> (sentencepiece_model.proto field numbers) with Google.Protobuf's wire writer, so the
+/// tokenizer under test parses the real file format. Normalizer as LLaMA's: "identity", add_dummy_prefix,
+/// escape_whitespaces, no removal of extra whitespace.
+/// <para>
+/// Merge pieces are listed first and scored -1, -2, ...: BPE merges the adjacent pair whose union has the highest score,
+/// so the expected segmentations below follow by hand, e.g. "▁the": ▁ t h e -> ▁ t he (-4 beats ▁t at -5) -> ▁t he
+/// -> ▁the. "USER: " normalises to "▁USER:▁" and gives ▁US ER : ▁, like LLaMA's real vocabulary.
+/// </para>
+/// </summary>
+public static class TinySentencePiece
+{
+    public const int FirstNormalId = 259;
+
+    public static readonly string[] MergedPieces =
+        ["US", "ER", "▁US", "he", "▁t", "▁the", "og", "▁d", "▁dog", "▁a", "at", "▁c", "▁cat"];
+
+    public static readonly string[] CharPieces =
+        ["▁", "U", "S", "E", "R", ":", "A", "I", "T", "N", "D", "e", "s", "c", "r", "i", "b", "t", "h", "d", "o", "g", ".", "a"];
+
+    /// <summary>Pieces in the model (SentencePiece ids 0 .. Count - 1).</summary>
+    public static int Count => FirstNormalId + MergedPieces.Length + CharPieces.Length;
+
+    /// <summary>Tokenizer ids including llava-hf's added &lt;image&gt; (Count) and &lt;pad&gt; (Count + 1).</summary>
+    public static int TokenizerCount => Count + 2;
+
+    public static int ImageId => Count;
+
+    public static int PadId => Count + 1;
+
+    public static int IdOf(string piece)
+    {
+        if (piece == "<unk>") return 0;
+        if (piece == "<s>") return 1;
+        if (piece == "</s>") return 2;
+        if (piece.StartsWith("<0x", StringComparison.Ordinal)) return 3 + Convert.ToInt32(piece[3..5], 16);
+        var merged = Array.IndexOf(MergedPieces, piece);
+        if (merged >= 0) return FirstNormalId + merged;
+        var single = Array.IndexOf(CharPieces, piece);
+        if (single >= 0) return FirstNormalId + MergedPieces.Length + single;
+        if (piece == "<image>") return ImageId;
+        if (piece == "<pad>") return PadId;
+        throw new ArgumentException($"'{piece}' is not in the tiny vocabulary.");
+    }
+
+    // sentencepiece_model.proto: SentencePiece.Type
+    private const int Normal = 1, Unknown = 2, Control = 3, Byte = 6;
+
+    public static byte[] ModelProto()
+    {
+        var pieces = new List<(string Piece, float Score, int Type)>
+        {
+            ("<unk>", 0, Unknown),
+            ("<s>", 0, Control),
+            ("</s>", 0, Control),
+        };
+        for (var b = 0; b < 256; b++) pieces.Add(($"<0x{b:X2}>", 0, Byte));
+        for (var i = 0; i < MergedPieces.Length; i++) pieces.Add((MergedPieces[i], -(i + 1), Normal));
+        for (var i = 0; i < CharPieces.Length; i++) pieces.Add((CharPieces[i], -(MergedPieces.Length + i + 1), Normal));
+
+        return Message(model =>
+        {
+            foreach (var (piece, score, type) in pieces)
+                SubMessage(model, 1, p => // ModelProto.pieces
+                {
+                    p.WriteTag(1, WireFormat.WireType.LengthDelimited); p.WriteString(piece);
+                    p.WriteTag(2, WireFormat.WireType.Fixed32); p.WriteFloat(score);
+                    p.WriteTag(3, WireFormat.WireType.Varint); p.WriteEnum(type);
+                });
+            SubMessage(model, 2, t => // ModelProto.trainer_spec
+            {
+                t.WriteTag(3, WireFormat.WireType.Varint); t.WriteEnum(2);             // model_type = BPE
+                t.WriteTag(4, WireFormat.WireType.Varint); t.WriteInt32(pieces.Count); // vocab_size
+                t.WriteTag(35, WireFormat.WireType.Varint); t.WriteBool(true);         // byte_fallback
+                t.WriteTag(40, WireFormat.WireType.Varint); t.WriteInt32(0);           // unk_id
+                t.WriteTag(41, WireFormat.WireType.Varint); t.WriteInt32(1);           // bos_id
+                t.WriteTag(42, WireFormat.WireType.Varint); t.WriteInt32(2);           // eos_id
+            });
+            SubMessage(model, 3, n => // ModelProto.normalizer_spec
+            {
+                n.WriteTag(1, WireFormat.WireType.LengthDelimited); n.WriteString("identity");
+                n.WriteTag(3, WireFormat.WireType.Varint); n.WriteBool(true);  // add_dummy_prefix
+                n.WriteTag(4, WireFormat.WireType.Varint); n.WriteBool(false); // remove_extra_whitespaces
+                n.WriteTag(5, WireFormat.WireType.Varint); n.WriteBool(true);  // escape_whitespaces
+            });
+        });
+    }
+
+    /// <summary>Writes tokenizer.model, added_tokens.json and tokenizer_config.json as llava-hf ships them.</summary>
+    public static void WriteTokenizerFiles(string directory, bool addedTokensJson = true, bool tokenizerConfig = true)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(Path.Combine(directory, "tokenizer.model"), ModelProto());
+        if (addedTokensJson)
+            File.WriteAllText(Path.Combine(directory, "added_tokens.json"), $$"""{"<image>": {{ImageId}}, "<pad>": {{PadId}}}""");
+        if (tokenizerConfig)
+        {
+            static string Entry(string content) =>
+                $$"""{"content": "{{content}}", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}""";
+            File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), $$"""
+                {
+                  "add_bos_token": true,
+                  "add_eos_token": false,
+                  "added_tokens_decoder": {
+                    "0": {{Entry("<unk>")}},
+                    "1": {{Entry("<s>")}},
+                    "2": {{Entry("</s>")}},
+                    "{{ImageId}}": {{Entry("<image>")}},
+                    "{{PadId}}": {{Entry("<pad>")}}
+                  },
+                  "bos_token": "<s>",
+                  "eos_token": "</s>",
+                  "pad_token": "<pad>",
+                  "unk_token": "<unk>",
+                  "legacy": true,
+                  "padding_side": "left",
+                  "processor_class": "LlavaProcessor",
+                  "tokenizer_class": "LlamaTokenizer"
+                }
+                """);
+        }
+    }
+
+    private static byte[] Message(Action<CodedOutputStream> write)
+    {
+        using var stream = new MemoryStream();
+        var output = new CodedOutputStream(stream);
+        write(output);
+        output.Flush();
+        return stream.ToArray();
+    }
+
+    private static void SubMessage(CodedOutputStream output, int field, Action<CodedOutputStream> write)
+    {
+        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        output.WriteBytes(ByteString.CopyFrom(Message(write)));
+    }
+}
