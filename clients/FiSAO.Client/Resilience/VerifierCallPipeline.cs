@@ -40,6 +40,12 @@ internal sealed class VerifierCallPipeline
                 UseJitter = options.UseJitter,
                 Delay = options.BaseDelay,
                 MaxDelay = options.MaxDelay,
+                // An open circuit is waited out (its remaining break, plus a little jitter so waiting calls do not all
+                // arrive at once) rather than retried on the backoff schedule, which would spend the attempts while the
+                // circuit is open and fail calls just before a recovered replica could take them.
+                DelayGenerator = static args => new ValueTask<TimeSpan?>(args.Outcome.Exception is BrokenCircuitException { RetryAfter: { } open }
+                    ? open + TimeSpan.FromMilliseconds(Random.Shared.Next(1, 50))
+                    : null),
             });
         }
         if (options.CircuitBreaker.Enabled)

@@ -60,6 +60,38 @@ public class RestartTests
         Assert.Equal(clean.Select(r => r.Response!.ImageId), results.Select(r => r.Response!.ImageId));
     }
 
+    [Fact]
+    public async Task An_open_circuit_is_waited_out_so_a_call_succeeds_once_the_verifier_is_reachable_again()
+    {
+        await using var verifier = await TinyVerifierModel.StartVerifierAsync();
+        await using var network = TcpRelay.Start(verifier.Port);
+        var options = TestClients.Options(network.Address);
+        // Four attempts 10-80 ms apart would all meet the open circuit. (Four, not two: now and then the first call
+        // on a reconnected path is reset, the trial fails and the circuit opens once more.)
+        options.Resilience.MaxAttempts = 4;
+        options.Resilience.BaseDelay = TimeSpan.FromMilliseconds(10);
+        options.Resilience.UseJitter = false;
+        options.Resilience.CircuitBreaker = new VerifierCircuitBreakerOptions
+        {
+            MinimumThroughput = 2,
+            BreakDuration = TimeSpan.FromSeconds(1.5),
+        };
+        using var client = new FiSAOVerifierClient(options);
+        await client.GetInfoAsync();
+
+        network.Cut();
+        while (client.CircuitState != CircuitState.Open)
+            await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.GetInfoAsync());
+        network.Restore();
+        Assert.Equal(CircuitState.Open, client.CircuitState);
+
+        // The retry waits for the break to end instead.
+        var info = await client.GetInfoAsync();
+
+        Assert.StartsWith("tiny-clip@", info.ModelId);
+        Assert.Equal(CircuitState.Closed, client.CircuitState);
+    }
+
     static async Task WaitUntil(Func<Task<bool>> condition)
     {
         var clock = Stopwatch.StartNew();

@@ -16,6 +16,7 @@ public static class TestClients
             MaxDelay = TimeSpan.FromMilliseconds(200),
             AttemptTimeout = TimeSpan.FromSeconds(30),
             TotalTimeout = TimeSpan.FromSeconds(60),
+            CircuitBreaker = new VerifierCircuitBreakerOptions { BreakDuration = TimeSpan.FromMilliseconds(500) },
         },
     };
 
