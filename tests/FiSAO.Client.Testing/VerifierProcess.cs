@@ -64,6 +64,8 @@ public sealed class VerifierProcess : IAsyncDisposable
         foreach (var argument in _arguments) start.ArgumentList.Add(argument);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // No debugger/diagnostics IPC files in /tmp: a killed process would leave them behind.
+        start.Environment["DOTNET_EnableDiagnostics"] = "0";
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Remember(e.Data);
         process.ErrorDataReceived += (_, e) => Remember(e.Data);
