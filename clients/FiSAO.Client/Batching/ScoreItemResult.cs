@@ -32,7 +32,8 @@ public sealed record ScoreItemResult
 /// <param name="Attempts">ScoreTokensBatch attempts, retries of whole calls included.</param>
 /// <param name="ImageUploads">Items sent with image bytes, over all attempts (the rest went by image id).</param>
 /// <param name="ImageBytesSent">Image bytes in those uploads.</param>
-/// <param name="NotFoundResends">Items sent by id that a replica did not hold (NOT_FOUND) and went again with bytes.</param>
+/// <param name="NotFoundResends">Items sent by id that the replica did not hold (NOT_FOUND) and were sent again: per
+/// image one with the bytes, the others by id once those were accepted.</param>
 /// <param name="ItemRetries">Items sent again after a retryable per-item error (RESOURCE_EXHAUSTED: queue full).</param>
 public sealed record BatchStatistics(int Items, int DistinctImages, int Calls, int Attempts, int ImageUploads,
     long ImageBytesSent, int NotFoundResends, int ItemRetries);
