@@ -1,0 +1,3 @@
+using FiSAO.Cli;
+
+return await FisaoCli.RunAsync(args, CliIo.FromSystemConsole());
