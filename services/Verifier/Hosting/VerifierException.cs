@@ -11,9 +11,10 @@ public sealed class VerifierException(StatusCode code, string message, int? http
 
     public static VerifierException Invalid(string message) => new(StatusCode.InvalidArgument, message);
     public static VerifierException NotFound(string message) => new(StatusCode.NotFound, message);
-    /// <summary>A message or image over a size limit: RESOURCE_EXHAUSTED, HTTP 413.</summary>
+    /// <summary>An image over the size limit: INVALID_ARGUMENT (never worth retrying, unlike RESOURCE_EXHAUSTED, which
+    /// clients retry as back-pressure), HTTP 413. A whole gRPC message over the limit is RESOURCE_EXHAUSTED from gRPC itself.</summary>
     public static VerifierException TooLarge(string message) =>
-        new(StatusCode.ResourceExhausted, message, StatusCodes.Status413PayloadTooLarge);
+        new(StatusCode.InvalidArgument, message, StatusCodes.Status413PayloadTooLarge);
     /// <summary>Back-pressure: RESOURCE_EXHAUSTED, HTTP 429.</summary>
     public static VerifierException Busy(string message) =>
         new(StatusCode.ResourceExhausted, message, StatusCodes.Status429TooManyRequests);
