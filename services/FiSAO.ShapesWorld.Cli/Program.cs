@@ -1,0 +1,45 @@
+using FiSAO.ShapesWorld.Cli;
+using Spectre.Console;
+
+const string Usage = """
+    fisao-shapes: the FiSAO shapes world (synthetic scenes with exact ground truth, and a CLIP trained on them).
+
+      generate --out DIR [--count 100] [--seed 1] [--start 0] [--size 96]
+          N scenes as DIR/scene-00001.png ... plus DIR/scenes.jsonl and DIR/entities.txt
+      sheet --out FILE.png [--seed 1] [--start 0] [--count 32] [--columns 8] [--vocabulary]
+          a contact sheet of scenes (or of the 16 object icons) as one PNG
+      entities --out FILE
+          the world's entity list (for the verifier's --entities and CHAIR)
+      train --out DIR [--seed 1] [--scenes 4000] [--epochs 6] [--batch 64] [--lr 0.002] [--threads 0]
+            [--eval-scenes 400] [--size tiny|default]
+          train the shapes CLIP and save an HF CLIP folder (config.json, model.safetensors, vocab.json, merges.txt,
+          tokenizer_config.json, preprocessor_config.json, entities.txt, training.json)
+      evaluate --model DIR [--seed 2] [--scenes 400]
+          separation of correct vs hallucinated object mentions (token-level AUROC) on held-out scenes
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+try
+{
+    var options = new CommandLine(args.Skip(1));
+    return args[0] switch
+    {
+        "generate" => Commands.Generate(options),
+        "sheet" => Commands.Sheet(options),
+        "entities" => Commands.Entities(options),
+        "train" => Commands.Train(options),
+        "evaluate" => Commands.Evaluate(options),
+        _ => throw new UsageException($"Unknown command '{args[0]}'."),
+    };
+}
+catch (UsageException e)
+{
+    AnsiConsole.MarkupLineInterpolated($"[red]{e.Message}[/]");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}

@@ -1,0 +1,50 @@
+using FiSAO.Models.Clip;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FiSAO.ShapesWorld.Training;
+
+/// <summary>
+/// HF's <c>CLIPPreTrainedModel._init_weights</c> (initializer_factor 1, initializer_range 0.02) applied by parameter
+/// name. TorchSharp's module defaults (N(0, 1) position and token embeddings, Kaiming-uniform linears) leave the
+/// vision tower's position embedding far larger than the patch content, which slows training from scratch a lot;
+/// HF's init is what CLIP is trained from.
+/// </summary>
+public static class ClipInitializer
+{
+    public static void ApplyHfInit(ClipModel model, long seed)
+    {
+        torch.manual_seed(seed);
+        var text = model.Config.TextConfig;
+        var vision = model.Config.VisionConfig;
+        using var noGrad = torch.no_grad();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            bool isText = name.StartsWith("text_model.", StringComparison.Ordinal);
+            int d = isText ? text.HiddenSize : vision.HiddenSize;
+            int layers = isText ? text.NumHiddenLayers : vision.NumHiddenLayers;
+            double? std = null;
+            if (name.EndsWith(".bias", StringComparison.Ordinal)) { p.zero_(); continue; }
+            if (name.Contains("layer_norm", StringComparison.Ordinal) || name.Contains("layrnorm", StringComparison.Ordinal)
+                || name.Contains("layernorm", StringComparison.Ordinal))
+            {
+                p.fill_(1.0);
+                continue;
+            }
+            if (name == "logit_scale") continue;
+            if (name == "text_model.embeddings.token_embedding.weight") std = 0.02;
+            else if (name == "text_model.embeddings.position_embedding.weight") std = 0.01;
+            else if (name == "vision_model.embeddings.class_embedding") std = Math.Pow(d, -0.5);
+            else if (name == "vision_model.embeddings.patch_embedding.weight") std = 0.02;
+            else if (name == "vision_model.embeddings.position_embedding.weight") std = 0.02;
+            else if (name.Contains(".self_attn.out_proj.", StringComparison.Ordinal)) std = Math.Pow(d, -0.5);
+            else if (name.Contains(".self_attn.", StringComparison.Ordinal)) std = Math.Pow(d, -0.5) * Math.Pow(2.0 * layers, -0.5);
+            else if (name.Contains(".mlp.fc1.", StringComparison.Ordinal)) std = Math.Pow(2.0 * d, -0.5);
+            else if (name.Contains(".mlp.fc2.", StringComparison.Ordinal)) std = Math.Pow(d, -0.5) * Math.Pow(2.0 * layers, -0.5);
+            else if (name == "visual_projection.weight") std = Math.Pow(vision.HiddenSize, -0.5);
+            else if (name == "text_projection.weight") std = Math.Pow(text.HiddenSize, -0.5);
+            if (std is null) throw new InvalidOperationException($"No initialisation rule for CLIP parameter '{name}'.");
+            p.normal_(0, std.Value);
+        }
+    }
+}

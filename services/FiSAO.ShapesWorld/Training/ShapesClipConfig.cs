@@ -1,0 +1,57 @@
+using FiSAO.Models.Clip;
+using FiSAO.Models.Imaging;
+
+namespace FiSAO.ShapesWorld.Training;
+
+/// <summary>Model sizes for the shapes CLIP.</summary>
+public enum ShapesClipSize
+{
+    /// <summary>For tests: trains in seconds, still clearly above chance.</summary>
+    Tiny,
+
+    /// <summary>The built-in verifier model: trains in about a minute and a half on two CPU cores.</summary>
+    Default,
+}
+
+/// <summary>HF CLIP configs of the shapes CLIP, and its image preprocessing.</summary>
+public static class ShapesClipConfig
+{
+    /// <summary>A CLIP config for the world's tokenizer (<paramref name="vocabSize"/> ids, BOS and EOS the last two).</summary>
+    public static ClipConfig Create(ShapesClipSize size, int vocabSize, int imageSize = 96, int maxTextLength = Text.WorldTokenizer.DefaultModelMaxLength)
+    {
+        var (vision, text, projection) = size switch
+        {
+            ShapesClipSize.Tiny => (
+                new ClipVisionConfig { HiddenSize = 64, IntermediateSize = 128, NumHiddenLayers = 1, NumAttentionHeads = 2, PatchSize = 16 },
+                new ClipTextConfig { HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 1, NumAttentionHeads = 2 },
+                32),
+            _ => (
+                new ClipVisionConfig { HiddenSize = 96, IntermediateSize = 384, NumHiddenLayers = 3, NumAttentionHeads = 4, PatchSize = 12 },
+                new ClipTextConfig { HiddenSize = 64, IntermediateSize = 256, NumHiddenLayers = 2, NumAttentionHeads = 4 },
+                64),
+        };
+        return new ClipConfig
+        {
+            ProjectionDim = projection,
+            LogitScaleInitValue = 2.6592,
+            VisionConfig = vision with { ImageSize = imageSize, ProjectionDim = projection, HiddenAct = ClipActivation.QuickGelu },
+            TextConfig = text with
+            {
+                VocabSize = vocabSize,
+                ProjectionDim = projection,
+                MaxPositionEmbeddings = maxTextLength,
+                BosTokenId = vocabSize - 2,
+                EosTokenId = vocabSize - 1,
+                PadTokenId = vocabSize - 1,
+                HiddenAct = ClipActivation.QuickGelu,
+            },
+        };
+    }
+
+    /// <summary>
+    /// CLIPImageProcessor settings for scenes of <paramref name="imageSize"/> px: resize/crop to the same size (a no-op on
+    /// the world's own images), OpenAI mean and std.
+    /// </summary>
+    public static ClipImageProcessorConfig Preprocessing(int imageSize) =>
+        new() { ShortestEdge = imageSize, CropHeight = imageSize, CropWidth = imageSize };
+}
