@@ -184,7 +184,7 @@ public sealed class TinyClipCheckpoint
         Safetensors.SaveStateDict(stream, tensors.ToDictionary(t => t.Name, t => t.Tensor));
     }
 
-    private static Tensor ToTensor(long[] shape, float[] data, ScalarType dtype)
+    internal static Tensor ToTensor(long[] shape, float[] data, ScalarType dtype)
     {
         var t = torch.tensor(data, shape);
         if (dtype == ScalarType.Float32) return t;

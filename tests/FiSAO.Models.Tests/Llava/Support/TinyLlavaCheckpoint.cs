@@ -87,12 +87,12 @@ public sealed class TinyLlavaCheckpoint
             if (legacy == options.DropKey) continue;
             var shape = options.ReshapeKey is { } r && r.Key == legacy ? r.Shape : w.Shape;
             var data = shape == w.Shape ? w.Data : new float[shape.Aggregate(1L, (a, b) => a * b)];
-            tensors.Add((Name(legacy), legacy, ToTensor(shape, data, options.DType)));
+            tensors.Add((Name(legacy), legacy, TinyClipCheckpoint.ToTensor(shape, data, options.DType)));
         }
         if (options.IncludePositionIds)
             tensors.Add((Name("vision_tower.vision_model.embeddings.position_ids"), "vision_tower.vision_model.embeddings.position_ids",
                 torch.arange(Spec.Vision.Positions, ScalarType.Int64).unsqueeze(0)));
-        if (options.ExtraKey is { } extra) tensors.Add((extra, extra, ToTensor([2, 2], [1, 2, 3, 4], options.DType)));
+        if (options.ExtraKey is { } extra) tensors.Add((extra, extra, TinyClipCheckpoint.ToTensor([2, 2], [1, 2, 3, 4], options.DType)));
 
         if (options.Sharded)
         {
@@ -105,7 +105,7 @@ public sealed class TinyLlavaCheckpoint
             {
                 var file = $"model-0000{shard}-of-00003.safetensors";
                 var part = tensors.Where(t => ShardOf(t.Legacy) == shard).ToList();
-                WriteSafetensors(Path.Combine(directory, file), part.Select(t => (t.Name, t.Tensor)));
+                TinyClipCheckpoint.WriteSafetensors(Path.Combine(directory, file), part.Select(t => (t.Name, t.Tensor)));
                 foreach (var t in part) map[t.Name] = file;
             }
             File.WriteAllText(Path.Combine(directory, "model.safetensors.index.json"),
@@ -113,7 +113,7 @@ public sealed class TinyLlavaCheckpoint
         }
         else
         {
-            WriteSafetensors(Path.Combine(directory, "model.safetensors"), tensors.Select(t => (t.Name, t.Tensor)));
+            TinyClipCheckpoint.WriteSafetensors(Path.Combine(directory, "model.safetensors"), tensors.Select(t => (t.Name, t.Tensor)));
         }
         foreach (var t in tensors) t.Tensor.Dispose();
         return directory;
@@ -173,21 +173,6 @@ public sealed class TinyLlavaCheckpoint
     public float[] Pixels(int count, int seed) => TinyClipCheckpoint.RandomPixels(count, Spec.Vision, seed);
 
     public long[] PixelShape(int count) => [count, Spec.Vision.Channels, Spec.Vision.ImageSize, Spec.Vision.ImageSize];
-
-    public static void WriteSafetensors(string path, IEnumerable<(string Name, Tensor Tensor)> tensors)
-    {
-        using var stream = File.Create(path);
-        Safetensors.SaveStateDict(stream, tensors.ToDictionary(t => t.Name, t => t.Tensor));
-    }
-
-    private static Tensor ToTensor(long[] shape, float[] data, ScalarType dtype)
-    {
-        var t = torch.tensor(data, shape);
-        if (dtype == ScalarType.Float32) return t;
-        var converted = t.to(dtype);
-        t.Dispose();
-        return converted;
-    }
 
     /// <summary>Norm weights near 1, embeddings of unit scale, linears 1.5 / sqrt(fan_in), lm_head larger so logits spread.</summary>
     private static float[] Generate(string name, long[] shape, Random random)
