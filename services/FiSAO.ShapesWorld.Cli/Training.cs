@@ -46,15 +46,16 @@ internal static partial class Commands
                     if (!tasks.TryGetValue(p.Epoch, out var task))
                         tasks[p.Epoch] = task = ctx.AddTask($"epoch {p.Epoch}/{p.Epochs}", maxValue: p.StepsPerEpoch);
                     task.Value = p.Step;
-                    task.Description = $"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F3}  cap-acc {p.CaptionAccuracy:P1}  word-acc {p.WordAccuracy:P1}  scale {p.LogitScale:F1}";
+                    task.Description = $"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F3}  caption {p.CaptionAccuracy:P0}  word {p.WordAccuracy:P0}  patch {p.PatchAccuracy:P0}";
                 });
                 result = ShapesModelBuilder.Build(dir, options, evalScenes, progress, line => AnsiConsole.MarkupLineInterpolated($"[grey]{line}[/]"));
             });
 
         var r = result!;
-        var table = new Table().AddColumns("epoch", "loss", "image->caption top-1", "image->word top-1", "exp(logit_scale)", "elapsed");
+        var table = new Table().AddColumns("epoch", "loss", "image->caption", "image->word", "patch->word", "exp(logit_scale)", "elapsed");
         foreach (var e in r.Epochs)
-            table.AddRow($"{e.Epoch}", $"{e.Loss:F4}", $"{e.CaptionAccuracy:P1}", $"{e.WordAccuracy:P1}", $"{e.LogitScale:F1}", $"{e.Elapsed.TotalSeconds:F1} s");
+            table.AddRow($"{e.Epoch}", $"{e.Loss:F4}", $"{e.CaptionAccuracy:P1}", $"{e.WordAccuracy:P1}", $"{e.PatchAccuracy:P1}", $"{e.LogitScale:F1}",
+                $"{e.Elapsed.TotalSeconds:F1} s");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated(
             $"Trained {r.Parameters:N0} parameters in [green]{r.TrainingTime.TotalSeconds:F1} s[/] (scenes {r.GenerationTime.TotalSeconds:F1} s, total {r.TotalTime.TotalSeconds:F1} s); saved to [green]{r.Directory}[/].");

@@ -34,6 +34,7 @@ public static class ShapesModelBuilder
         log?.Invoke($"Shapes CLIP: {parameters:N0} parameters, vocabulary {tokenizer.VocabularySize}, {options.TrainScenes} scenes x {options.Epochs} epochs");
 
         if (options.Threads > 0) TorchSharp.torch.set_num_threads(options.Threads);
+        log?.Invoke($"Generating {options.TrainScenes} training scenes (seed {options.Seed})...");
         var watch = Stopwatch.StartNew();
         var scenes = new Scenes.SceneGenerator(options.Seed, options.Scenes).Generate(0, options.TrainScenes);
         var generation = watch.Elapsed;
@@ -44,8 +45,7 @@ public static class ShapesModelBuilder
         var epochs = trainer.Train(scenes, progress, cancellationToken);
         var training = watch.Elapsed;
 
-        ClipCheckpointWriter.Save(model, directory, ShapesClipConfig.Preprocessing(options.Scenes.ImageSize));
-        ShapesVocabulary.WriteEntityList(Path.Combine(directory, ShapesVocabulary.EntityFileName));
+        SaveModel(model, directory, options.Scenes.ImageSize);
 
         SeparationReport? separation = null;
         if (evaluationScenes > 0)
@@ -54,6 +54,16 @@ public static class ShapesModelBuilder
             total.Elapsed, epochs, separation);
         WriteSummary(Path.Combine(directory, SummaryFileName), options, result);
         return result;
+    }
+
+    /// <summary>
+    /// Saves a trained shapes CLIP as an HF CLIP folder (config.json, model.safetensors, preprocessor_config.json) plus
+    /// the world's entities.txt. The tokenizer files must already be there (<see cref="WorldTokenizer.Save"/>).
+    /// </summary>
+    public static void SaveModel(ClipModel model, string directory, int imageSize)
+    {
+        ClipCheckpointWriter.Save(model, directory, ShapesClipConfig.Preprocessing(imageSize));
+        ShapesVocabulary.WriteEntityList(Path.Combine(directory, ShapesVocabulary.EntityFileName));
     }
 
     /// <summary>The held-out seed used for a training seed's separation check.</summary>
@@ -67,7 +77,10 @@ public static class ShapesModelBuilder
             {
                 seed = options.Seed, size = options.Size.ToString(), train_scenes = options.TrainScenes, epochs = options.Epochs,
                 batch_size = options.BatchSize, learning_rate = options.LearningRate, weight_decay = options.WeightDecay,
-                word_loss_weight = options.WordLossWeight, image_size = options.Scenes.ImageSize,
+                caption_loss_weight = options.CaptionLossWeight, word_loss_weight = options.WordLossWeight,
+                word_sigmoid_weight = options.WordSigmoidWeight, patch_loss_weight = options.PatchLossWeight,
+                word_separation_weight = options.WordSeparationWeight, flip_augmentation = options.FlipAugmentation,
+                image_size = options.Scenes.ImageSize,
             },
             parameters = r.Parameters,
             threads = TorchSharp.torch.get_num_threads(),
@@ -77,7 +90,9 @@ public static class ShapesModelBuilder
             epochs = r.Epochs.Select(e => new
             {
                 epoch = e.Epoch, loss = Math.Round(e.Loss, 4), caption_accuracy = Math.Round(e.CaptionAccuracy, 4),
-                word_accuracy = Math.Round(e.WordAccuracy, 4), logit_scale_exp = Math.Round(e.LogitScale, 3),
+                word_accuracy = Math.Round(e.WordAccuracy, 4), patch_accuracy = Math.Round(e.PatchAccuracy, 4),
+                caption_loss = Math.Round(e.CaptionLoss, 4), word_loss = Math.Round(e.WordLoss, 4), patch_loss = Math.Round(e.PatchLoss, 4),
+                logit_scale_exp = Math.Round(e.LogitScale, 3),
                 elapsed_seconds = Math.Round(e.Elapsed.TotalSeconds, 2),
             }),
             separation = r.Separation is { } s

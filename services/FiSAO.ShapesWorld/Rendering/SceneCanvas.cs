@@ -91,17 +91,35 @@ internal sealed class SceneCanvas
             }
     }
 
-    /// <summary>Coverage of a shape given as a point test in image coordinates, inside a bounding box.</summary>
+    /// <summary>
+    /// Coverage of a shape given as a point test in image coordinates, inside a bounding box. Adaptive anti-aliasing:
+    /// the part is sampled at the pixel corners (shared between neighbours); a pixel whose four corners agree takes
+    /// that part whole, the others (edges) are supersampled <see cref="Supersampling"/> x <see cref="Supersampling"/>.
+    /// </summary>
     public ObjectRaster Rasterize(double minX, double minY, double maxX, double maxY, Func<double, double, ShapePart> partAt)
     {
         int x0 = Math.Max(0, (int)Math.Floor(minX)), y0 = Math.Max(0, (int)Math.Floor(minY));
         int x1 = Math.Min(Width, (int)Math.Ceiling(maxX) + 1), y1 = Math.Min(Height, (int)Math.Ceiling(maxY) + 1);
         var raster = new ObjectRaster(x0, y0, Math.Max(0, x1 - x0), Math.Max(0, y1 - y0));
+        int w = raster.Width, h = raster.Height;
+        if (w == 0 || h == 0) return raster;
+        var corners = new ShapePart[(w + 1) * (h + 1)];
+        for (int y = 0; y <= h; y++)
+            for (int x = 0; x <= w; x++)
+                corners[y * (w + 1) + x] = partAt(x0 + x, y0 + y);
         int s = Supersampling;
         float weight = 1f / (s * s);
-        for (int y = 0; y < raster.Height; y++)
-            for (int x = 0; x < raster.Width; x++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
             {
+                var a = corners[y * (w + 1) + x];
+                if (a == corners[y * (w + 1) + x + 1] && a == corners[(y + 1) * (w + 1) + x] && a == corners[(y + 1) * (w + 1) + x + 1]
+                    && a == partAt(x0 + x + 0.5, y0 + y + 0.5))
+                {
+                    if (a == ShapePart.Body) raster.Body[y * w + x] = 1;
+                    else if (a == ShapePart.Detail) raster.Detail[y * w + x] = 1;
+                    continue;
+                }
                 int body = 0, detail = 0;
                 for (int sy = 0; sy < s; sy++)
                     for (int sx = 0; sx < s; sx++)
@@ -110,8 +128,8 @@ internal sealed class SceneCanvas
                         if (part == ShapePart.Body) body++;
                         else if (part == ShapePart.Detail) detail++;
                     }
-                raster.Body[y * raster.Width + x] = body * weight;
-                raster.Detail[y * raster.Width + x] = detail * weight;
+                raster.Body[y * w + x] = body * weight;
+                raster.Detail[y * w + x] = detail * weight;
             }
         return raster;
     }
@@ -119,7 +137,7 @@ internal sealed class SceneCanvas
     /// <summary>The coverage of an object of the world at a pose.</summary>
     public ObjectRaster RasterizeShape(ShapeKind kind, double cx, double cy, double radius, double angle, bool flipped)
     {
-        double extent = radius * ShapeGeometry.ExtentRadius;
+        double extent = radius * ShapeGeometry.Extent(kind);
         double cos = Math.Cos(angle), sin = Math.Sin(angle);
         return Rasterize(cx - extent, cy - extent, cx + extent, cy + extent, (px, py) =>
         {

@@ -18,12 +18,48 @@ public enum ShapePart : byte
 public static class ShapeGeometry
 {
     /// <summary>Every point of every shape lies within this distance of the centre (in object units).</summary>
-    public const double ExtentRadius = 1.05;
+    public const double ExtentRadius = 1.25;
+
+    // Lazy: the measurement samples the shapes, whose polygon tables are static fields initialised further down.
+    private static readonly Lazy<double[]> Extents = new(() => Enum.GetValues<ShapeKind>().Select(MeasureExtent).ToArray());
+
+    /// <summary>How far the kind reaches from its centre (in object units, measured once on a fine grid, plus a margin).</summary>
+    public static double Extent(ShapeKind kind) => Extents.Value[(int)kind];
+
+    private static readonly Lazy<double[]> AreaScales = new(() =>
+    {
+        var areas = Enum.GetValues<ShapeKind>().Select(MeasureArea).ToArray();
+        double reference = areas.Order().ElementAt(areas.Length / 2);
+        return areas.Select(a => Math.Clamp(Math.Sqrt(reference / a), 0.85, 1.35)).ToArray();
+    });
+
+    /// <summary>
+    /// Size factor that evens out the kinds' areas (thin or spiky icons such as arrows, stars and knives are drawn
+    /// larger, round ones smaller), so that every object shows a comparable number of pixels: the median kind has 1.
+    /// </summary>
+    public static double AreaScale(ShapeKind kind) => AreaScales.Value[(int)kind];
+
+    private static double MeasureArea(ShapeKind kind)
+    {
+        int inside = 0;
+        for (double y = -ExtentRadius; y <= ExtentRadius; y += 0.01)
+            for (double x = -ExtentRadius; x <= ExtentRadius; x += 0.01)
+                if (Sample(kind, x, y) != ShapePart.Outside) inside++;
+        return inside * 0.0001;
+    }
+
+    private static double MeasureExtent(ShapeKind kind)
+    {
+        double max = 0;
+        for (double y = -ExtentRadius; y <= ExtentRadius; y += 0.01)
+            for (double x = -ExtentRadius; x <= ExtentRadius; x += 0.01)
+                if (Sample(kind, x, y) != ShapePart.Outside) max = Math.Max(max, Math.Sqrt(x * x + y * y));
+        return Math.Min(ExtentRadius, max + 0.02);
+    }
 
     private static readonly (double X, double Y)[] StarPolygon = Star(5, 0.98, 0.42);
-    private static readonly (double X, double Y)[] ArrowHead = [(0.97, 0), (0.22, -0.62), (0.22, 0.62)];
+    private static readonly (double X, double Y)[] ArrowHead = [(0.97, 0), (0.1, -0.72), (0.1, 0.72)];
     private static readonly (double X, double Y)[] Roof = [(0, -0.96), (-0.94, -0.08), (0.94, -0.08)];
-    private static readonly (double X, double Y)[] Foliage = [(0, -0.97), (-0.78, 0.45), (0.78, 0.45)];
     private static readonly (double X, double Y)[] GooseTail = [(0.7, 0.18), (0.98, 0.02), (0.8, 0.46)];
     private static readonly (double X, double Y)[] GooseBeak = [(-0.56, -0.72), (-0.96, -0.6), (-0.56, -0.5)];
     private static readonly (double X, double Y)[] PlaneUpper = [(0.97, -0.05), (-0.92, -0.62), (-0.42, 0.12)];
@@ -39,7 +75,7 @@ public static class ShapeGeometry
         ShapeKind.Heart => Heart(x, y),
         ShapeKind.Moon => Body(Disk(x, y, 0, 0, 0.9) && !Disk(x, y, 0.42, -0.18, 0.72)),
         ShapeKind.Ring => Body(InRing(x, y, 0, 0, 0.5, 0.9)),
-        ShapeKind.Arrow => Body((x > -0.95 && x < 0.3 && Math.Abs(y) < 0.15) || InPolygon(ArrowHead, x, y)),
+        ShapeKind.Arrow => Body((x > -0.95 && x < 0.2 && Math.Abs(y) < 0.25) || InPolygon(ArrowHead, x, y)),
         ShapeKind.House => House(x, y),
         ShapeKind.Tree => Tree(x, y),
         ShapeKind.Umbrella => Umbrella(x, y),
@@ -102,8 +138,9 @@ public static class ShapeGeometry
 
     private static ShapePart Tree(double x, double y)
     {
-        if (InPolygon(Foliage, x, y)) return ShapePart.Body;
-        return Math.Abs(x) < 0.15 && y >= 0.4 && y < 0.97 ? ShapePart.Detail : ShapePart.Outside;
+        // A round, cloud-like crown of three disks on a trunk.
+        if (Disk(x, y, 0, -0.5, 0.45) || Disk(x, y, -0.4, -0.12, 0.38) || Disk(x, y, 0.4, -0.12, 0.38)) return ShapePart.Body;
+        return Math.Abs(x) < 0.15 && y >= 0 && y < 0.97 ? ShapePart.Detail : ShapePart.Outside;
     }
 
     private static ShapePart Umbrella(double x, double y)
@@ -118,11 +155,12 @@ public static class ShapeGeometry
 
     private static ShapePart Mouse(double x, double y)
     {
-        if (Disk(x, y, -0.6, 0.17, 0.065)) return ShapePart.Detail; // eye
-        bool body = Ellipse(x, y, 0.12, 0.2, 0.62, 0.42) || Ellipse(x, y, -0.5, 0.28, 0.34, 0.24) || Disk(x, y, -0.36, -0.12, 0.21);
-        bool tail = SegmentDistance(x, y, 0.68, 0.35, 0.85, 0.58) < 0.055 || SegmentDistance(x, y, 0.85, 0.58, 0.99, 0.3) < 0.055;
-        if (body || tail) return ShapePart.Body;
-        return Disk(x, y, -0.36, -0.12, 0.27) ? ShapePart.Detail : ShapePart.Outside; // ear rim
+        if (Disk(x, y, -0.62, 0.2, 0.065)) return ShapePart.Detail; // eye
+        if (Disk(x, y, -0.42, -0.2, 0.17) || Disk(x, y, -0.02, -0.26, 0.17)) return ShapePart.Detail; // inner ears
+        bool body = Ellipse(x, y, 0.1, 0.25, 0.6, 0.4) || Ellipse(x, y, -0.5, 0.3, 0.34, 0.24)
+                    || Disk(x, y, -0.42, -0.2, 0.27) || Disk(x, y, -0.02, -0.26, 0.27);
+        bool tail = SegmentDistance(x, y, 0.66, 0.4, 0.85, 0.62) < 0.06 || SegmentDistance(x, y, 0.85, 0.62, 0.99, 0.32) < 0.06;
+        return Body(body || tail);
     }
 
     private static ShapePart Goose(double x, double y)

@@ -79,11 +79,16 @@ public sealed class SceneGenerator
         int size = canvas.Width;
         double gradAngle = rng.Uniform(0, 2 * Math.PI), gradAmp = rng.Uniform(0, 20);
         double gx = Math.Cos(gradAngle) / size, gy = Math.Sin(gradAngle) / size;
-        canvas.Fill((x, y) =>
-        {
-            double d = gradAmp * ((x - size / 2.0) * gx + (y - size / 2.0) * gy);
-            return (color.R + d, color.G + d, color.B + d);
-        });
+        var px = canvas.Pixels;
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                float d = (float)(gradAmp * ((x - size / 2.0) * gx + (y - size / 2.0) * gy));
+                int i = (y * size + x) * 3;
+                px[i] = (float)color.R + d;
+                px[i + 1] = (float)color.G + d;
+                px[i + 2] = (float)color.B + d;
+            }
         if (!Options.Clutter) return false;
 
         bool striped = rng.Chance(0.45);
@@ -91,11 +96,21 @@ public sealed class SceneGenerator
         {
             double angle = rng.Uniform(0, Math.PI), period = rng.Uniform(5, 14), amp = rng.Uniform(4, 10);
             double sx = Math.Cos(angle) * 2 * Math.PI / period, sy = Math.Sin(angle) * 2 * Math.PI / period;
-            canvas.AddPerPixel((x, y) =>
+            // sin(a + b) = sin a cos b + cos a sin b: one table per axis instead of a sine per pixel.
+            var sinX = new double[size]; var cosX = new double[size];
+            for (int x = 0; x < size; x++) (sinX[x], cosX[x]) = Math.SinCos(x * sx);
+            for (int y = 0; y < size; y++)
             {
-                double v = amp * Math.Sin(x * sx + y * sy);
-                return (v, v, v);
-            });
+                var (sinY, cosY) = Math.SinCos(y * sy);
+                for (int x = 0; x < size; x++)
+                {
+                    float v = (float)(amp * (sinX[x] * cosY + cosX[x] * sinY));
+                    int i = (y * size + x) * 3;
+                    px[i] += v;
+                    px[i + 1] += v;
+                    px[i + 2] += v;
+                }
+            }
         }
 
         int blotches = rng.Next(0, 4);
@@ -103,12 +118,19 @@ public sealed class SceneGenerator
         {
             double cx = rng.Uniform(0, size), cy = rng.Uniform(0, size), r = rng.Uniform(8, 25);
             var tint = (R: rng.Uniform(-14, 14), G: rng.Uniform(-14, 14), B: rng.Uniform(-14, 14));
-            canvas.AddPerPixel((x, y) =>
-            {
-                double d2 = ((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (r * r);
-                double w = d2 >= 1 ? 0 : (1 - d2) * (1 - d2);
-                return (tint.R * w, tint.G * w, tint.B * w);
-            });
+            int bx0 = Math.Max(0, (int)(cx - r)), bx1 = Math.Min(size - 1, (int)(cx + r) + 1);
+            int by0 = Math.Max(0, (int)(cy - r)), by1 = Math.Min(size - 1, (int)(cy + r) + 1);
+            for (int y = by0; y <= by1; y++)
+                for (int x = bx0; x <= bx1; x++)
+                {
+                    double d2 = ((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (r * r);
+                    if (d2 >= 1) continue;
+                    double w = (1 - d2) * (1 - d2);
+                    int i = (y * size + x) * 3;
+                    px[i] += (float)(tint.R * w);
+                    px[i + 1] += (float)(tint.G * w);
+                    px[i + 2] += (float)(tint.B * w);
+                }
         }
 
         // Small marks that are no object of the vocabulary: dots, short strokes, tiny crosses.
@@ -192,14 +214,14 @@ public sealed class SceneGenerator
         foreach (var (noun, color) in plan)
         {
             var kind = noun.Kind;
-            double radius = size * rng.Uniform(Options.MinSize, Math.Max(Options.MinSize, maxSize));
+            double radius = size * rng.Uniform(Options.MinSize, Math.Max(Options.MinSize, maxSize)) * ShapeGeometry.AreaScale(kind);
             double angle = rng.Uniform(-1, 1) * ShapeGeometry.MaxRotation(kind);
             bool flipped = ShapeGeometry.CanFlip(kind) && rng.Chance(0.5);
             SceneObject? accepted = null;
             for (int attempt = 0; attempt < 80 && accepted is null; attempt++)
             {
                 if (attempt > 0 && attempt % 25 == 0) radius = Math.Max(size * Options.MinSize * 0.8, radius * 0.88);
-                double margin = radius * ShapeGeometry.ExtentRadius;
+                double margin = radius * ShapeGeometry.Extent(kind);
                 double cx = rng.Uniform(margin, size - margin), cy = rng.Uniform(margin, size - margin);
                 var raster = canvas.RasterizeShape(kind, cx, cy, radius, angle, flipped);
                 var mask = raster.MaskPixels(size).ToList();
@@ -240,7 +262,7 @@ public sealed class SceneGenerator
     {
         var canvas = new SceneCanvas(size, size, supersampling);
         canvas.Fill((_, _) => (128, 128, 128));
-        double radius = size / 2.0 / ShapeGeometry.ExtentRadius * 0.95;
+        double radius = size / 2.0 / ShapeGeometry.Extent(kind) * 0.95;
         var raster = canvas.RasterizeShape(kind, size / 2.0, size / 2.0, radius, 0, false);
         canvas.Paint(raster, Rgb(color), DetailColor(color, kind), ownerIndex: 0);
         return (canvas.ToBytes(), canvas.Owner.Select(o => o == 0).ToArray());
@@ -248,15 +270,24 @@ public sealed class SceneGenerator
 
     private static void AddNoise(SceneCanvas canvas, SceneRandom rng)
     {
+        // Uniform noise in [-amp, amp) per channel: three 21-bit draws from one 64-bit number per pixel.
         double amp = rng.Uniform(3, 10);
-        canvas.AddPerPixel((_, _) => (rng.Uniform(-amp, amp), rng.Uniform(-amp, amp), rng.Uniform(-amp, amp)));
+        double unit = 2 * amp / (1 << 21);
+        var px = canvas.Pixels;
+        for (int p = 0; p < px.Length; p += 3)
+        {
+            ulong bits = rng.NextULong();
+            px[p] += (float)((bits & 0x1FFFFF) * unit - amp);
+            px[p + 1] += (float)(((bits >> 21) & 0x1FFFFF) * unit - amp);
+            px[p + 2] += (float)(((bits >> 42) & 0x1FFFFF) * unit - amp);
+        }
     }
 
     private static (double R, double G, double B) Rgb(ShapeColor c) => (c.R, c.G, c.B);
 
     /// <summary>The second shade of an object: white stripes on a cone, else a darker (light colours) or lighter shade,
     /// always well above the dark backgrounds.</summary>
-    private static (double R, double G, double B) DetailColor(ShapeColor c, ShapeKind kind)
+    internal static (double R, double G, double B) DetailColor(ShapeColor c, ShapeKind kind)
     {
         if (kind == ShapeKind.TrafficCone && c.Brightness < 170) return (245, 245, 245);
         return c.Brightness >= 150

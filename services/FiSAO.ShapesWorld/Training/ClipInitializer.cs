@@ -12,7 +12,7 @@ namespace FiSAO.ShapesWorld.Training;
 /// </summary>
 public static class ClipInitializer
 {
-    public static void ApplyHfInit(ClipModel model, long seed)
+    public static void ApplyHfInit(ClipModel model, long seed, double sinCosPositions = 0)
     {
         torch.manual_seed(seed);
         var text = model.Config.TextConfig;
@@ -46,5 +46,36 @@ public static class ClipInitializer
             if (std is null) throw new InvalidOperationException($"No initialisation rule for CLIP parameter '{name}'.");
             p.normal_(0, std.Value);
         }
+        if (sinCosPositions > 0) InitVisionPositionsSinCos(model, sinCosPositions);
+    }
+
+    /// <summary>
+    /// 2-D sine-cosine vision position embeddings (MAE's fixed table, here only the starting point of the learned
+    /// embedding) times <paramref name="amplitude"/>; the class token's position stays at zero. Gives attention a notion
+    /// of neighbourhood from the first step.
+    /// </summary>
+    public static void InitVisionPositionsSinCos(ClipModel model, double amplitude)
+    {
+        var vision = model.Config.VisionConfig;
+        int d = vision.HiddenSize, grid = vision.GridSize;
+        var table = new float[(grid * grid + 1) * d];
+        int quarter = d / 4;
+        for (int gy = 0; gy < grid; gy++)
+            for (int gx = 0; gx < grid; gx++)
+            {
+                int row = 1 + gy * grid + gx;
+                for (int i = 0; i < quarter; i++)
+                {
+                    double omega = 1.0 / Math.Pow(10000, (double)i / quarter);
+                    table[row * d + i] = (float)(amplitude * Math.Sin(gx * omega));
+                    table[row * d + quarter + i] = (float)(amplitude * Math.Cos(gx * omega));
+                    table[row * d + 2 * quarter + i] = (float)(amplitude * Math.Sin(gy * omega));
+                    table[row * d + 3 * quarter + i] = (float)(amplitude * Math.Cos(gy * omega));
+                }
+            }
+        var p = model.named_parameters().First(x => x.name == "vision_model.embeddings.position_embedding.weight").parameter;
+        using var noGrad = torch.no_grad();
+        using var values = torch.tensor(table, [grid * grid + 1, d]);
+        p.copy_(values);
     }
 }

@@ -9,7 +9,8 @@ public enum ShapesClipSize
     /// <summary>For tests: trains in seconds, still clearly above chance.</summary>
     Tiny,
 
-    /// <summary>The built-in verifier model: trains in about a minute and a half on two CPU cores.</summary>
+    /// <summary>The built-in verifier model: ViT 96 px / patch 16 (36 patches), width 96, 3 layers; text width 64, 2 layers;
+    /// joint space 64. About 2 minutes of training on two CPU cores with the default options.</summary>
     Default,
 }
 
@@ -22,11 +23,11 @@ public static class ShapesClipConfig
         var (vision, text, projection) = size switch
         {
             ShapesClipSize.Tiny => (
-                new ClipVisionConfig { HiddenSize = 64, IntermediateSize = 128, NumHiddenLayers = 1, NumAttentionHeads = 2, PatchSize = 16 },
-                new ClipTextConfig { HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 1, NumAttentionHeads = 2 },
-                32),
+                new ClipVisionConfig { HiddenSize = 64, IntermediateSize = 256, NumHiddenLayers = 2, NumAttentionHeads = 2, PatchSize = 16 },
+                new ClipTextConfig { HiddenSize = 64, IntermediateSize = 128, NumHiddenLayers = 1, NumAttentionHeads = 2 },
+                64),
             _ => (
-                new ClipVisionConfig { HiddenSize = 96, IntermediateSize = 384, NumHiddenLayers = 3, NumAttentionHeads = 4, PatchSize = 12 },
+                new ClipVisionConfig { HiddenSize = 96, IntermediateSize = 384, NumHiddenLayers = 3, NumAttentionHeads = 4, PatchSize = 16 },
                 new ClipTextConfig { HiddenSize = 64, IntermediateSize = 256, NumHiddenLayers = 2, NumAttentionHeads = 4 },
                 64),
         };

@@ -9,16 +9,20 @@ using static TorchSharp.torch;
 namespace FiSAO.ShapesWorld.Training;
 
 /// <summary>
-/// Trains a <see cref="ClipModel"/> on shapes-world scenes with two symmetric InfoNCE losses:
+/// Trains a <see cref="ClipModel"/> on shapes-world scenes. The losses, all in CLIP's joint space with its learned
+/// temperature (exp(logit_scale), clamped at 100 as in CLIP):
 /// <list type="bullet">
-/// <item>image–caption: the usual CLIP loss over the batch (each image's caption is its positive);</item>
-/// <item>image–object-word: every surface form of the vocabulary ("mouse", "mice", "traffic cone", …) against every image
-/// of the batch. Multi-positive InfoNCE: for each (image, word) pair whose object is in the image, the word must beat
-/// the words of absent objects for that image (image -> word), and the image must beat the images without that object
-/// for that word (word -> image). The second direction puts the word's score on a scale that is comparable across
-/// images, which is what a token-level verifier with one global threshold needs.</item>
+/// <item>image–caption: CLIP's symmetric InfoNCE over the batch (each image's caption is its positive);</item>
+/// <item>image–object-word: every surface form of the vocabulary ("mouse", "mice", "traffic cone", …) against every
+/// image of the batch, multi-positive symmetric InfoNCE (<see cref="MultiPositiveInfoNce"/>): for each pair whose object
+/// is in the image, the word must beat the words of absent objects for that image, and the image must beat the images
+/// without that object for that word;</item>
+/// <item>optional helpers that make a small ViT learn in a minute on two cores (see <see cref="TrainingOptions"/>): a
+/// sigmoid loss on the same (image, word) pairs (one global scale), dense patch–word supervision from the generator's
+/// exact object masks, and a text-only separation of the 16 nouns.</item>
 /// </list>
-/// AdamW with linear warm-up and cosine decay, gradient clipping, logit scale clamped at ln 100 as in CLIP.
+/// AdamW (no decay on biases, norms, embeddings of one dimension, logit scale), linear warm-up then cosine decay,
+/// gradient clipping. Deterministic for a seed and thread count.
 /// </summary>
 public sealed class ShapesClipTrainer
 {
@@ -31,48 +35,52 @@ public sealed class ShapesClipTrainer
         Tokenizer = tokenizer;
         Options = options;
         View = new ClipTrainingView(model);
-        WordBias = new TorchSharp.Modules.Parameter(torch.zeros(1));
-        Pixels = new ScenePixels(ShapesClipConfig.Preprocessing(options.Scenes.ImageSize));
+        WordBias = new Parameter(torch.zeros(1));
+        var pre = ShapesClipConfig.Preprocessing(options.Scenes.ImageSize);
+        _mean = torch.tensor(pre.ImageMean.Select(v => (float)v).ToArray(), [1, 3, 1, 1]);
+        _std = torch.tensor(pre.ImageStd.Select(v => (float)v).ToArray(), [1, 3, 1, 1]);
+        _rescale = (float)pre.RescaleFactor;
     }
+
+    private readonly Tensor _mean;
+    private readonly Tensor _std;
+    private readonly float _rescale;
 
     public ClipModel Model { get; }
     public ClipTokenizer Tokenizer { get; }
     public TrainingOptions Options { get; }
     public ClipTrainingView View { get; }
-    public ScenePixels Pixels { get; }
 
     /// <summary>The training-only bias of the sigmoid word loss (not part of the saved CLIP).</summary>
-    public TorchSharp.Modules.Parameter WordBias { get; }
+    public Parameter WordBias { get; }
 
-    /// <summary>Creates a model of <see cref="TrainingOptions.Size"/> for the tokenizer, seeded.</summary>
+    /// <summary>Creates a model of <see cref="TrainingOptions.Size"/> for the tokenizer, with HF's initialisation, seeded.</summary>
     public static ClipModel CreateModel(ClipTokenizer tokenizer, TrainingOptions options)
     {
-        torch.manual_seed(options.Seed);
         var config = ShapesClipConfig.Create(options.Size, tokenizer.VocabularySize, options.Scenes.ImageSize, tokenizer.ModelMaxLength);
         if (config.TextConfig.BosTokenId != tokenizer.BosId || config.TextConfig.EosTokenId != tokenizer.EosId)
             throw new InvalidOperationException("The tokenizer's BOS/EOS are not the last two ids; build it with WorldTokenizer.");
+        torch.manual_seed(options.Seed);
         var model = new ClipModel(config);
         ClipInitializer.ApplyHfInit(model, options.Seed);
         return model;
     }
 
-    /// <summary>Generates the training scenes and trains. Returns the per-epoch summaries.</summary>
+    /// <summary>Generates the training scenes (indices 0 .. n-1 of the seed) and trains.</summary>
     public IReadOnlyList<TrainingProgress> Train(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (Options.Threads > 0) torch.set_num_threads(Options.Threads);
         var scenes = new SceneGenerator(Options.Seed, Options.Scenes).Generate(0, Options.TrainScenes);
         return Train(scenes, progress, cancellationToken);
     }
 
-    /// <summary>Trains on the given scenes.</summary>
+    /// <summary>Trains on the given scenes. Returns one summary per epoch (the epoch's means).</summary>
     public IReadOnlyList<TrainingProgress> Train(IReadOnlyList<Scene> scenes, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         if (Options.Threads > 0) torch.set_num_threads(Options.Threads);
-        torch.manual_seed(Options.Seed);
-        int size = Options.Scenes.ImageSize;
-        int batch = Math.Min(Options.BatchSize, scenes.Count);
-        int stepsPerEpoch = scenes.Count / batch; // drop the ragged last batch: contrastive batches stay full
+        using var data = new TrainingSet(scenes, Tokenizer, Model.Config.VisionConfig.PatchSize, Options.PatchMinCoverage);
+        int batch = Math.Min(Options.BatchSize, data.Count);
+        int stepsPerEpoch = data.Count / batch; // the ragged last batch is dropped: contrastive batches stay full
         long totalSteps = (long)stepsPerEpoch * Options.Epochs;
         long warmup = Math.Max(1, (long)(totalSteps * Options.WarmupFraction));
 
@@ -82,16 +90,22 @@ public sealed class ShapesClipTrainer
         using var wordMask = torch.tensor(words.AttentionMask, [words.BatchSize, words.SequenceLength]);
         var nounIndex = ShapesVocabulary.Nouns.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
         var surfaceNoun = surfaces.Select(s => nounIndex[s.Noun]).ToArray();
+        using var surfaceNounTensor = torch.tensor(surfaceNoun.Select(n => (long)n).ToArray(), [surfaceNoun.Length]);
+        using var singularRows = torch.tensor(ShapesVocabulary.Nouns.Select(n => (long)surfaces.ToList().FindIndex(s => s.Surface == n.Name)).ToArray(),
+            [ShapesVocabulary.Nouns.Count]);
+        using var sameNoun = surfaceNounTensor.unsqueeze(1).eq(surfaceNounTensor.unsqueeze(0));
+        using var self = torch.eye(surfaceNoun.Length, dtype: ScalarType.Bool);
 
         var (decay, noDecay) = View.ParameterGroups();
-        var optimizer = torch.optim.AdamW(
+        using var optimizer = torch.optim.AdamW(
         [
             new AdamW.ParamGroup(decay, new AdamW.Options { LearningRate = Options.LearningRate, weight_decay = Options.WeightDecay }),
             new AdamW.ParamGroup(noDecay.Append(WordBias), new AdamW.Options { LearningRate = Options.LearningRate, weight_decay = 0 }),
-        ], Options.LearningRate);
+        ], Options.LearningRate, beta2: 0.98);
 
+        torch.manual_seed(Options.Seed);
         Model.train();
-        var order = Enumerable.Range(0, scenes.Count).ToArray();
+        var order = Enumerable.Range(0, data.Count).ToArray();
         var rng = SceneRandom.For(Options.Seed, 0, stream: 7);
         var summaries = new List<TrainingProgress>();
         var watch = Stopwatch.StartNew();
@@ -102,7 +116,6 @@ public sealed class ShapesClipTrainer
             {
                 rng.Shuffle(order);
                 var sum = new StepStats();
-                double seen = 0;
                 for (int s = 0; s < stepsPerEpoch; s++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -112,15 +125,17 @@ public sealed class ShapesClipTrainer
                         : Options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, totalSteps - warmup)));
                     foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
-                    var items = order.Skip(s * batch).Take(batch).Select(i => scenes[i]).ToList();
-                    sum = sum.Add(Step(items, wordIds, wordMask, surfaceNoun, optimizer));
-                    seen++;
-                    var report = new TrainingProgress(epoch, Options.Epochs, s + 1, stepsPerEpoch, sum.Loss / seen, sum.CaptionHits / sum.Images,
-                        sum.WordHits / sum.Images, Math.Exp(View.LogitScale.ToDouble()), watch.Elapsed, EndOfEpoch: s + 1 == stepsPerEpoch)
+                    var indices = order.AsSpan(s * batch, batch).ToArray().Select(i => (long)i).ToArray();
+                    var batchWords = new WordTensors(wordIds, wordMask, surfaceNounTensor, singularRows, sameNoun, self);
+                    var flips = Options.FlipAugmentation ? indices.Select(_ => rng.Chance(0.5)).ToArray() : null;
+                    sum = sum.Add(Step(data, indices, flips, batchWords, optimizer));
+                    int n = s + 1;
+                    var report = new TrainingProgress(epoch, Options.Epochs, n, stepsPerEpoch, sum.Loss / n, sum.CaptionHits / sum.Images,
+                        sum.WordHits / sum.Images, Math.Exp(View.LogitScale.ToDouble()), watch.Elapsed, EndOfEpoch: n == stepsPerEpoch)
                     {
-                        CaptionLoss = sum.CaptionLoss / seen,
-                        WordLoss = sum.WordLoss / seen,
-                        PatchLoss = sum.PatchLoss / seen,
+                        CaptionLoss = sum.CaptionLoss / n,
+                        WordLoss = sum.WordLoss / n,
+                        PatchLoss = sum.PatchLoss / n,
                         PatchAccuracy = sum.Patches == 0 ? 0 : sum.PatchHits / sum.Patches,
                     };
                     progress?.Report(report);
@@ -131,10 +146,11 @@ public sealed class ShapesClipTrainer
         finally
         {
             Model.eval();
-            optimizer.Dispose();
         }
         return summaries;
     }
+
+    private sealed record WordTensors(Tensor Ids, Tensor Mask, Tensor Noun, Tensor SingularRows, Tensor SameNoun, Tensor Self);
 
     private readonly record struct StepStats(double Loss, double CaptionLoss, double WordLoss, double PatchLoss, double Images,
         double CaptionHits, double WordHits, double PatchHits, double Patches)
@@ -143,25 +159,31 @@ public sealed class ShapesClipTrainer
             Images + o.Images, CaptionHits + o.CaptionHits, WordHits + o.WordHits, PatchHits + o.PatchHits, Patches + o.Patches);
     }
 
-    private StepStats Step(IReadOnlyList<Scene> items, Tensor wordIds, Tensor wordMask,
-        int[] surfaceNoun, OptimizerHelper optimizer)
+    private StepStats Step(TrainingSet data, long[] indices, bool[]? flips, WordTensors words, OptimizerHelper optimizer)
     {
         using var scope = torch.NewDisposeScope();
-        int b = items.Count, v = surfaceNoun.Length;
-        var pixels = Pixels.ToTensor(items.Select(i => i.Rgb).ToList(), Options.Scenes.ImageSize, Options.Scenes.ImageSize);
-        var captions = Tokenizer.EncodeBatch(items.Select(i => i.Caption).ToList());
-        var capIds = torch.tensor(captions.InputIds, [captions.BatchSize, captions.SequenceLength]);
-        var capMask = torch.tensor(captions.AttentionMask, [captions.BatchSize, captions.SequenceLength]);
-        var positive = new bool[b * v];
-        for (int i = 0; i < b; i++)
-            for (int w = 0; w < v; w++)
-                positive[i * v + w] = items[i].Objects.ContainsKey(ShapesVocabulary.Nouns[surfaceNoun[w]].Name);
-        var pos = torch.tensor(positive, [b, v]);
+        int b = indices.Length;
+        var idx = torch.tensor(indices, [b]);
+        // The processor's arithmetic (rescale, then normalise per channel) on the gathered 8-bit pixels.
+        var pixels = (data.Pixels.index_select(0, idx).to(ScalarType.Float32) * _rescale - _mean) / _std;
+        int gridX = data.Width / Model.Config.VisionConfig.PatchSize, gridY = data.Height / Model.Config.VisionConfig.PatchSize;
+        var patchTargets = data.PatchLabels.index_select(0, idx);
+        if (flips is not null && flips.Any(f => f))
+        {
+            var flip = torch.tensor(flips, [b]);
+            pixels = torch.where(flip.view(b, 1, 1, 1), pixels.flip(3), pixels);
+            var grid = patchTargets.view(b, gridY, gridX);
+            patchTargets = torch.where(flip.view(b, 1, 1), grid.flip(2), grid).reshape(b, gridY * gridX);
+        }
+        int length = (int)data.CaptionLengths.index_select(0, idx).max().ToInt64();
+        var capIds = data.CaptionIds.index_select(0, idx).narrow(1, 0, length);
+        var capMask = data.CaptionMask.index_select(0, idx).narrow(1, 0, length);
+        var pos = data.Presence.index_select(0, idx).index_select(1, words.Noun); // [B, surfaces]
 
         var (imageRaw, patchRaw) = View.ImageAndPatchFeatures(pixels);
         var image = Normalize(imageRaw);
         var caption = Normalize(View.TextFeatures(capIds, capMask));
-        var word = Normalize(View.TextFeatures(wordIds, wordMask));
+        var word = Normalize(View.TextFeatures(words.Ids, words.Mask));
         var scale = View.LogitScale.exp();
 
         var capLogits = scale * image.matmul(caption.t());
@@ -171,44 +193,42 @@ public sealed class ShapesClipTrainer
         var wordLogits = scale * image.matmul(word.t());
         var wordLoss = MultiPositiveInfoNce(wordLogits, pos);
         var loss = Options.CaptionLossWeight * captionLoss + Options.WordLossWeight * wordLoss;
+
         if (Options.WordSigmoidWeight > 0)
             loss = loss + Options.WordSigmoidWeight * nn.functional.binary_cross_entropy_with_logits(wordLogits + WordBias, pos.to(ScalarType.Float32));
+
         if (Options.WordSeparationWeight > 0)
         {
-            var same = torch.tensor(surfaceNoun.SelectMany(a => surfaceNoun.Select(c => a == c)).ToArray(), [v, v]);
-            var notSelf = torch.eye(v, dtype: ScalarType.Bool).logical_not();
-            var sepLogits = (scale * word.matmul(word.t())).masked_fill(notSelf.logical_not(), -1e4);
-            loss = loss + Options.WordSeparationWeight * MultiPositiveInfoNce(sepLogits, same.logical_and(notSelf));
+            var notSelf = words.Self.logical_not();
+            var sepLogits = (scale * word.matmul(word.t())).masked_fill(words.Self, -1e4);
+            loss = loss + Options.WordSeparationWeight * MultiPositiveInfoNce(sepLogits, words.SameNoun.logical_and(notSelf));
         }
+
         double patchLossValue = 0, patchHits = 0, patches = 0;
         if (Options.PatchLossWeight > 0)
         {
-            int patch = Model.Config.VisionConfig.PatchSize;
-            var labels = items.SelectMany(i => PatchLabels(i, patch, Options.PatchMinCoverage)).ToArray();
-            if (labels.Any(l => l >= 0))
+            var target = patchTargets.reshape(-1);
+            var labelled = target.ge(0);
+            patches = labelled.sum().ToDouble();
+            if (patches > 0)
             {
-                // Singular forms are the even rows of the word matrix (SurfaceForms lists singular, plural per noun).
-                var nouns = word.index_select(0, torch.arange(0, v, 2, dtype: ScalarType.Int64));
-                var patchLogits = scale * Normalize(patchRaw).matmul(nouns.t());
-                var target = torch.tensor(labels, [labels.Length]);
-                var patchLoss = nn.functional.cross_entropy(patchLogits.reshape(-1, nouns.shape[0]), target, ignore_index: -1);
+                var nouns = word.index_select(0, words.SingularRows);
+                var patchLogits = (scale * Normalize(patchRaw).matmul(nouns.t())).reshape(-1, nouns.shape[0]);
+                var patchLoss = nn.functional.cross_entropy(patchLogits, target, ignore_index: -1);
                 loss = loss + Options.PatchLossWeight * patchLoss;
                 patchLossValue = patchLoss.ToDouble();
-                var labelled = target.ge(0);
-                patches = labelled.sum().ToDouble();
-                patchHits = patchLogits.reshape(-1, nouns.shape[0]).argmax(1).eq(target).logical_and(labelled).sum().ToDouble();
+                patchHits = patchLogits.argmax(1).eq(target).logical_and(labelled).sum().ToDouble();
             }
         }
 
         optimizer.zero_grad();
         loss.backward();
-        nn.utils.clip_grad_norm_(Model.parameters(), Options.MaxGradNorm);
+        nn.utils.clip_grad_norm_(Model.parameters().Append(WordBias), Options.MaxGradNorm);
         optimizer.step();
         using (torch.no_grad()) View.LogitScale.clamp_(0, MaxLogitScale);
 
-        int capHits = capLogits.argmax(1).eq(targets).sum().ToInt32();
-        var best = wordLogits.argmax(1);
-        int wordHits = pos.gather(1, best.unsqueeze(1)).sum().ToInt32();
+        double capHits = capLogits.argmax(1).eq(targets).sum().ToDouble();
+        double wordHits = pos.gather(1, wordLogits.argmax(1).unsqueeze(1)).sum().ToDouble();
         return new StepStats(loss.ToDouble(), captionLoss.ToDouble(), wordLoss.ToDouble(), patchLossValue, b, capHits, wordHits, patchHits, patches);
     }
 
@@ -237,11 +257,11 @@ public sealed class ShapesClipTrainer
     /// </summary>
     public static long[] PatchLabels(Scene scene, int patchSize, double minCoverage)
     {
-        int grid = scene.Width / patchSize;
-        var labels = new long[grid * grid];
+        int gridX = scene.Width / patchSize, gridY = scene.Height / patchSize;
+        var labels = new long[gridX * gridY];
         var counts = new int[scene.Instances.Count];
-        for (int gy = 0; gy < grid; gy++)
-            for (int gx = 0; gx < grid; gx++)
+        for (int gy = 0; gy < gridY; gy++)
+            for (int gx = 0; gx < gridX; gx++)
             {
                 Array.Clear(counts);
                 for (int y = gy * patchSize; y < (gy + 1) * patchSize; y++)
@@ -250,7 +270,7 @@ public sealed class ShapesClipTrainer
                 int best = -1;
                 for (int i = 0; i < counts.Length; i++)
                     if (counts[i] > 0 && (best < 0 || counts[i] > counts[best])) best = i;
-                labels[gy * grid + gx] = best >= 0 && counts[best] >= minCoverage * patchSize * patchSize
+                labels[gy * gridX + gx] = best >= 0 && counts[best] >= minCoverage * patchSize * patchSize
                     ? NounIndex(scene.Instances[best].Noun)
                     : -1;
             }
