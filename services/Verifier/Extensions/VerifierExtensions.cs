@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using V1 = FiSAO.Verifier.V1;
 
 namespace FiSAO.Verifier.Extensions;
 
@@ -54,7 +55,12 @@ public static class VerifierExtensions
             grpc.Interceptors.Add<MetricsInterceptor>();
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck("verifier", () => HealthCheckResult.Healthy());
+        // grpc.health.v1: "" (the server) and the contract's service name both report the verifier's checks.
+        services.AddGrpcHealthChecks(health =>
+        {
+            health.Services.Map("", _ => true);
+            health.Services.Map(V1.Verifier.Descriptor.FullName, _ => true);
+        }).AddCheck("verifier", () => HealthCheckResult.Healthy());
 
         services.ConfigureHttpJsonOptions(json =>
         {
