@@ -3,6 +3,8 @@ using FiSAO.Verifier.Hosting;
 
 if (args.Length > 0 && args[0] == "calibrate")
     return await CalibrateCommand.RunAsync(args[1..], Console.Out, Console.Error);
+if (args.Length > 0 && args[0] == "report")
+    return await ReportCommand.RunAsync(args[1..], Console.Out, Console.Error);
 // A gRPC health check against a running verifier (container HEALTHCHECK); starts no host, loads no model.
 if (args.Length > 0 && args[0] == "health")
     return await HealthProbe.RunAsync(args[1..], Console.Out, Console.Error);

@@ -15,10 +15,15 @@ public sealed class VerifierProcess : IAsyncDisposable
     readonly ConcurrentQueue<string> _log = new();
     Process? _process;
 
-    VerifierProcess(int port, string[] arguments)
+    readonly IReadOnlyDictionary<string, string> _environment;
+    readonly TimeSpan _startTimeout;
+
+    VerifierProcess(int port, string[] arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? startTimeout = null)
     {
         Port = port;
         _arguments = arguments;
+        _environment = environment ?? new Dictionary<string, string>();
+        _startTimeout = startTimeout ?? TimeSpan.FromSeconds(120);
     }
 
     /// <summary>Where the verifier's build put FiSAO.Verifier.dll (recorded by this project's build).</summary>
@@ -50,6 +55,23 @@ public sealed class VerifierProcess : IAsyncDisposable
         return verifier;
     }
 
+    /// <summary>
+    /// Starts the verifier as a user would with no arguments at all (<c>dotnet FiSAO.Verifier.dll</c>): the embedded
+    /// shapes-world default, built into <paramref name="dataDirectory"/> on the first start. Port and data directory come
+    /// from the environment (<c>ASPNETCORE_URLS</c>, <c>Verifier__DataDirectory</c>), as in a container.
+    /// </summary>
+    public static async Task<VerifierProcess> StartWithoutArgumentsAsync(string dataDirectory, TimeSpan startTimeout)
+    {
+        var chosen = FreePort.Next();
+        var verifier = new VerifierProcess(chosen, [AssemblyPath], new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{chosen}",
+            ["Verifier__DataDirectory"] = dataDirectory,
+        }, startTimeout);
+        await verifier.StartAsync();
+        return verifier;
+    }
+
     /// <summary>Starts the process again (same port, same arguments) after <see cref="KillAsync"/>.</summary>
     public async Task StartAsync()
     {
@@ -66,6 +88,7 @@ public sealed class VerifierProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         // No debugger/diagnostics IPC files in /tmp: a killed process would leave them behind.
         start.Environment["DOTNET_EnableDiagnostics"] = "0";
+        foreach (var (key, value) in _environment) start.Environment[key] = value;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Remember(e.Data);
         process.ErrorDataReceived += (_, e) => Remember(e.Data);
@@ -87,8 +110,8 @@ public sealed class VerifierProcess : IAsyncDisposable
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
-            if (deadline.Elapsed > TimeSpan.FromSeconds(120))
-                throw new TimeoutException($"The verifier did not become healthy within 120 s:\n{RecentOutput}");
+            if (deadline.Elapsed > _startTimeout)
+                throw new TimeoutException($"The verifier did not become healthy within {_startTimeout.TotalSeconds:F0} s:\n{RecentOutput}");
             await Task.Delay(50);
         }
     }

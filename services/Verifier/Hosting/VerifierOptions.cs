@@ -8,7 +8,8 @@ public sealed class VerifierOptions
 {
     public const string Section = "Verifier";
 
-    /// <summary>HF CLIP folder (config.json, *.safetensors, vocab.json, merges.txt, preprocessor_config.json).</summary>
+    /// <summary>HF CLIP folder (config.json, *.safetensors, vocab.json, merges.txt, preprocessor_config.json). Empty: the
+    /// embedded shapes-world model, built on the first start into <see cref="DataDirectory"/>.</summary>
     public string? ModelPath { get; set; }
 
     /// <summary>Calibration JSON (Eq. 7 baselines). Without one the service scores but rewards are 0.</summary>
@@ -17,7 +18,7 @@ public sealed class VerifierOptions
     /// <summary>Entity list replacing the built-in LVIS/COCO entity set.</summary>
     public string? EntitiesPath { get; set; }
 
-    /// <summary>Where derived artefacts live (entity text-feature cache).</summary>
+    /// <summary>Where derived artefacts live: the entity text-feature cache and the shapes-world default model.</summary>
     public string DataDirectory { get; set; } = DefaultDataDirectory();
 
     public string Device { get; set; } = "cpu";
@@ -30,9 +31,20 @@ public sealed class VerifierOptions
     public string? ApiKey { get; set; }
 
     public LimitsOptions Limits { get; set; } = new();
+    public ShapesWorldOptions ShapesWorld { get; set; } = new();
     public BatchingOptions Batching { get; set; } = new();
 
     [Range(1, 1_000_000)] public int ImageCacheCapacity { get; set; } = 4096;
+
+    /// <summary>A copy with other model, entity-list and calibration paths.</summary>
+    public VerifierOptions With(string modelPath, string? entitiesPath, string? calibrationPath)
+    {
+        var copy = (VerifierOptions)MemberwiseClone();
+        copy.ModelPath = modelPath;
+        copy.EntitiesPath = entitiesPath;
+        copy.CalibrationPath = calibrationPath;
+        return copy;
+    }
 
     static string DefaultDataDirectory() =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "fisao");
@@ -65,4 +77,12 @@ public sealed class BatchingOptions
 
     /// <summary>Images waiting to be encoded; beyond it callers get RESOURCE_EXHAUSTED / 429 at once.</summary>
     [Range(1, 1_000_000)] public int QueueCapacity { get; set; } = 256;
+}
+
+/// <summary>The embedded shapes-world default's training recipe; unset values keep the built-in recipe. A changed recipe
+/// builds (and then reuses) its own folder in the data directory.</summary>
+public sealed class ShapesWorldOptions
+{
+    [Range(64, 10_000_000)] public int? TrainScenes { get; set; }
+    [Range(1, 1000)] public int? Epochs { get; set; }
 }

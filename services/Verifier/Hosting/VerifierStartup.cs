@@ -18,11 +18,8 @@ public static class VerifierStartup
         var logger = loggers.CreateLogger("FiSAO.Verifier.Startup");
         var problems = settings.Validate();
         if (problems.Count > 0) throw new VerifierStartupException("Invalid reward settings: " + string.Join("; ", problems));
-        if (string.IsNullOrWhiteSpace(options.ModelPath))
-            throw new VerifierStartupException("No model given: pass --model <folder of a HuggingFace CLIP checkpoint> " +
-                                               "(config.json, *.safetensors, vocab.json, merges.txt).");
-
         torch.set_num_threads(options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount);
+        if (string.IsNullOrWhiteSpace(options.ModelPath)) options = WithShapesWorldDefault(options, settings, logger);
         TorchTarget target;
         try { target = TorchTarget.Parse(options.Device, options.DType); }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException)
@@ -32,7 +29,7 @@ public static class VerifierStartup
 
         logger.LogInformation("Loading CLIP from {Path} on {Target}", options.ModelPath, target);
         VerifierModel model;
-        try { model = VerifierModel.Load(options.ModelPath, target, options.Limits.MaxImagePixels); }
+        try { model = VerifierModel.Load(options.ModelPath!, target, options.Limits.MaxImagePixels); }
         catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or ArgumentException or UnauthorizedAccessException)
         {
             throw new VerifierStartupException($"Cannot load the model from '{options.ModelPath}': {e.Message}", e);
@@ -52,6 +49,22 @@ public static class VerifierStartup
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>No --model: the embedded shapes-world model, and its entity list and calibration unless given.</summary>
+    static VerifierOptions WithShapesWorldDefault(VerifierOptions options, RewardSettings settings, ILogger logger)
+    {
+        ShapesWorldAssets assets;
+        try { assets = ShapesWorldDefault.Ensure(options.DataDirectory, settings, options, logger); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VerifierStartupException($"Cannot build the shapes-world default model in the data directory " +
+                                               $"'{options.DataDirectory}' (--data-dir): {e.Message}", e);
+        }
+        logger.LogInformation("Serving the embedded shapes-world model from {Folder}", assets.ModelDirectory);
+        return options.With(assets.ModelDirectory,
+            string.IsNullOrWhiteSpace(options.EntitiesPath) ? assets.EntitiesPath : options.EntitiesPath,
+            string.IsNullOrWhiteSpace(options.CalibrationPath) ? assets.CalibrationPath : options.CalibrationPath);
     }
 
     static (EntitySet Entities, string Source) LoadEntities(VerifierOptions options)

@@ -98,8 +98,11 @@ public sealed class VerifierEngine : IDisposable
         if (samples.Count == 0) throw VerifierException.Invalid("Calibration needs at least one sample.");
         var builder = new CalibrationBuilder { ModelId = ModelId, EntitySetHash = Entities.ContentHash, MentionTemplate = _settings.MentionTemplate };
         var errors = new List<(int, VerifierException)>();
+        // A few batches in flight at a time: all samples at once would overflow the encoding queue (and starve other callers).
+        using var inFlight = new SemaphoreSlim(Math.Max(1, Math.Min(Batching.MaxBatchSize * 2, Batching.QueueCapacity)));
         var results = await Task.WhenAll(samples.Select(async (sample, index) =>
         {
+            await inFlight.WaitAsync(cancellationToken);
             try
             {
                 var mentions = sample.Tokens is { } tokens
@@ -116,6 +119,10 @@ public sealed class VerifierEngine : IDisposable
             catch (Exception e) when (ErrorMapping.TryMap(e, out var error))
             {
                 return (index, observations: new List<(double, bool)>(), error);
+            }
+            finally
+            {
+                inFlight.Release();
             }
         }));
         foreach (var (index, observations, error) in results.OrderBy(r => r.index))
