@@ -28,7 +28,7 @@ public static class TrainerCli
         }
         try
         {
-            return await parse.InvokeAsync();
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (TrainerConfigException e)
         {
