@@ -139,7 +139,11 @@ internal sealed class StderrLoggerFactory : ILoggerFactory
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel)) Console.Error.WriteLine($"[{logLevel}] {category}: {formatter(state, exception)}");
+            if (!IsEnabled(logLevel)) return;
+            var message = formatter(state, exception);
+            // Polly reports every attempt and then the retry event: one line per retry is enough.
+            if (message.StartsWith("Execution attempt", StringComparison.Ordinal)) return;
+            Console.Error.WriteLine($"[{logLevel}] {category}: {message}");
         }
     }
 }
