@@ -18,7 +18,7 @@ public sealed record ShapesDemoOptions
     public required string OutputDirectory { get; init; }
     public required string DataDirectory { get; init; }
     public TrainingOptions Clip { get; init; } = new() { Size = ShapesClipSize.Tiny, TrainScenes = 3000, Epochs = 5, Threads = 2 };
-    public PolicySpec Policy { get; init; } = new() { HiddenSize = 128, IntermediateSize = 256, Layers = 2, Heads = 4, KeyValueHeads = 2, Seed = 5 };
+    public PolicySpec Policy { get; init; } = new() { HiddenSize = 128, IntermediateSize = 256, Layers = 2, Heads = 4, KeyValueHeads = 2, Seed = 5, VisionFeatureLayer = -1 };
     public WarmUpOptions WarmUp { get; init; } = new();
     public int CalibrationScenes { get; init; } = 300;
     public int EvaluationScenes { get; init; } = 200;

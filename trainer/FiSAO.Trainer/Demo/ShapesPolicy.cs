@@ -23,7 +23,9 @@ public sealed record WarmUpOptions
     public double HallucinatedShare { get; init; } = 0.25;
 
     public long Seed { get; init; } = 7;
-    public int Scenes { get; init; } = 4000;
+
+    /// <summary>Training scenes (rendered once; their frozen vision-tower features are computed once and cached).</summary>
+    public int Scenes { get; init; } = 2000;
 }
 
 /// <summary>
@@ -77,17 +79,22 @@ public static class ShapesPolicy
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = optim.AdamW(trainable, options.LearningRate, weight_decay: 0.0);
         var images = FiSAO.Models.Imaging.ClipImageProcessor.FromDirectory(baseDirectory);
-        var generator = new SceneGenerator(options.Seed);
+        var pool = new SceneGenerator(options.Seed).Generate(0, options.Scenes);
         var pad = policy.Tokenizer.PadId!.Value;
         var eos = policy.Tokenizer.EosId;
         var prompt = policy.EncodePrompt(Prompt);
         var watch = Stopwatch.StartNew();
+        // The tower is frozen: its selected hidden states (vision_feature_layer, CLS dropped, as GetImageFeatures) are
+        // computed once; each step only runs the projector (which trains) on them.
+        using var visionStates = VisionStates(model, images, pool);
+        log($"warm-up: {pool.Length} scenes, vision features cached in {watch.Elapsed.TotalSeconds:F0} s");
         var random = new Random((int)options.Seed);
         model.train();
         for (var step = 0; step < options.Steps; step++)
         {
             using var scope = NewDisposeScope();
-            var scenes = Enumerable.Range(0, options.BatchSize).Select(_ => generator.Generate(random.Next(options.Scenes))).ToList();
+            var picks = Enumerable.Range(0, options.BatchSize).Select(_ => random.Next(pool.Length)).ToArray();
+            var scenes = picks.Select(i => pool[i]).ToList();
             var responses = scenes.Select(s =>
             {
                 var text = random.NextDouble() < options.HallucinatedShare
@@ -111,8 +118,7 @@ public static class ShapesPolicy
                     responseMask[i * r + c] = real ? 1 : 0;
                 }
             }
-            Tensor features;
-            using (no_grad()) features = model.GetImageFeatures(images.Preprocess([.. scenes.Select(s => (ReadOnlyMemory<byte>)s.ToPng())]));
+            var features = model.MultiModalProjector.forward(visionStates.index_select(0, tensor(picks.Select(i => (long)i).ToArray())));
             var logp = model.ResponseLogProbs(tensor(ids, [options.BatchSize, p + r]), tensor(mask, [options.BatchSize, p + r]), features, p);
             var m = tensor(responseMask, [options.BatchSize, r]);
             var loss = -(logp * m).sum() / m.sum();
@@ -132,5 +138,24 @@ public static class ShapesPolicy
         using (var stream = File.Create(Path.Combine(outputDirectory, SafeTensorsCheckpoint.SingleFileName)))
             Safetensors.SaveStateDict(stream, model.state_dict());
         return outputDirectory;
+    }
+
+    private static Tensor VisionStates(LlavaForConditionalGeneration model, FiSAO.Models.Imaging.ClipImageProcessor images, Scene[] scenes)
+    {
+        using var noGrad = no_grad();
+        var chunks = new List<Tensor>();
+        for (var start = 0; start < scenes.Length; start += 100)
+        {
+            using var scope = NewDisposeScope();
+            var pixels = images.Preprocess([.. scenes.Skip(start).Take(100).Select(s => (ReadOnlyMemory<byte>)s.ToPng())]);
+            var states = model.VisionTower.VisionModel.Forward(pixels, outputHiddenStates: true).HiddenStates!;
+            var layer = model.Config.VisionFeatureLayer < 0 ? states.Count + model.Config.VisionFeatureLayer : model.Config.VisionFeatureLayer;
+            var selected = states[layer];
+            if (model.Config.VisionFeatureSelectStrategy == LlavaConfig.DefaultStrategy) selected = selected.narrow(1, 1, selected.shape[1] - 1);
+            chunks.Add(selected.contiguous().MoveToOuterDisposeScope());
+        }
+        var all = cat(chunks, 0);
+        foreach (var c in chunks) c.Dispose();
+        return all;
     }
 }

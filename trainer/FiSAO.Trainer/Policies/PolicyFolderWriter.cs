@@ -23,6 +23,10 @@ public sealed record PolicySpec
     public int MaxPositions { get; init; } = 512;
     public long Seed { get; init; } = 1;
 
+    /// <summary>Which tower layer feeds the projector: LLaVA-1.5's -2 (penultimate). A tower of one or two layers has
+    /// little before its last layer (-2 of a 1-layer tower is the patch embedding itself), so small towers may use -1.</summary>
+    public int VisionFeatureLayer { get; init; } = -2;
+
     /// <summary>Vision tower of a random policy (ignored when a CLIP folder is given).</summary>
     public ClipVisionConfig RandomVision { get; init; } = new()
     {
@@ -60,6 +64,7 @@ public static class PolicyFolderWriter
             },
             VisionConfig = vision,
             ImageTokenIndex = tokenizer.ImageId,
+            VisionFeatureLayer = spec.VisionFeatureLayer,
             PadTokenId = tokenizer.PadId,
         };
         File.WriteAllText(Path.Combine(directory, LlavaCheckpointLoader.ConfigFileName), config.ToJson().ToJsonString(new() { WriteIndented = true }));
