@@ -10,7 +10,26 @@ namespace FiSAO.Trainer.Commands;
 /// <summary>Shapes-world commands: the end-to-end demo and the evaluation of a policy (+ adapters).</summary>
 public static class ShapesCommands
 {
-    public static IEnumerable<Command> Create() => [Demo(), Evaluate()];
+    public static IEnumerable<Command> Create() => [Demo(), Evaluate(), WritePolicy()];
+
+    private static Command WritePolicy()
+    {
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write (llava-hf layout).", Required = true };
+        var words = new Option<string?>("--words") { Description = "Comma-separated vocabulary (default: the shapes world's caption words)." };
+        var clip = new Option<DirectoryInfo?>("--clip") { Description = "HF CLIP folder for the vision tower (default: a random 32 px tower)." };
+        var noBytes = new Option<bool>("--no-byte-fallback") { Description = "Leave out the 256 byte pieces (a tiny vocabulary)." };
+        var command = new Command("write-policy", "Write a small random LLaVA-style policy folder (word-level SentencePiece tokenizer, GQA LLaMA decoder).")
+            { output, words, clip, noBytes };
+        command.SetAction(parse =>
+        {
+            var vocabulary = parse.GetValue(words) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [.. ShapesPolicy.CaptionWords()];
+            var tokenizer = Policies.WordPieceTokenizer.Build(vocabulary, byteFallback: !parse.GetValue(noBytes));
+            var config = Policies.PolicyFolderWriter.Write(parse.GetValue(output)!.FullName, tokenizer, new Policies.PolicySpec(), parse.GetValue(clip)?.FullName);
+            Console.WriteLine($"wrote {parse.GetValue(output)!.FullName}: vocabulary {config.TextConfig.VocabSize}, {config.ImageSeqLength} image tokens");
+            return TrainerCli.Ok;
+        });
+        return command;
+    }
 
     private static Command Demo()
     {

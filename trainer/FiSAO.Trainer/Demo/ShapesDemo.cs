@@ -141,7 +141,7 @@ public static class ShapesDemo
             Data = new DataSettings { Kind = "shapes", ShapesSeed = 777, ShapesScenes = 4000, Prompt = ShapesPolicy.Prompt },
             Reward = new RewardSettings { VerifierAddresses = [verifier], Mode = mode },
             Generation = new GenerationSettings { MaxNewTokens = 40 },
-            Ppo = new PpoSettings { Xi = 0.02, PpoEpochs = 4, MinibatchSize = 8, LearningRate = 2e-3, EarlyStopKl = 0.1 },
+            Ppo = new PpoSettings { Xi = 0.1, PpoEpochs = 4, MinibatchSize = 8, LearningRate = 1e-3, EarlyStopKl = 0.05 },
             Run = new RunSettings { Steps = o.PpoSteps, BatchSize = 16, Seed = 3, CheckpointInterval = 20, OutputDir = run },
         };
         TrainerConfigLoader.Validate(config);
