@@ -1,0 +1,101 @@
+using FiSAO.Trainer.Ppo;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FiSAO.Trainer.Tests;
+
+/// <summary>The PPO arithmetic against numbers computed by hand (in the comments).</summary>
+public sealed class PpoMathTests
+{
+    private static Tensor T(float[] data, params long[] shape) => tensor(data, shape);
+
+    private static void Near(float[] expected, Tensor actual, double tolerance = 1e-5)
+    {
+        var values = actual.detach().to(ScalarType.Float32).data<float>().ToArray();
+        Assert.Equal(expected.Length, values.Length);
+        for (var i = 0; i < values.Length; i++) Assert.True(Math.Abs(expected[i] - values[i]) < tolerance, $"[{i}]: expected {expected[i]}, got {values[i]}");
+    }
+
+    [Fact]
+    public void Kl_penalised_rewards_subtract_xi_times_the_per_token_log_ratio_and_zero_padding()
+    {
+        // Row 0: KL = old - ref = [0.5, 0, -0.25]; R = r - 0.1 KL = [-0.05, 1, -0.475].
+        // Row 1: one real token, KL = 0.2 -> R = 0.5 - 0.02 = 0.48; padding -> 0 whatever its values.
+        using var r = T([0f, 1f, -0.5f, 0.5f, 7f, 7f], 2, 3);
+        using var old = T([-1f, -2f, -0.5f, -1f, -3f, -3f], 2, 3);
+        using var reference = T([-1.5f, -2f, -0.25f, -1.2f, -1f, -1f], 2, 3);
+        using var mask = T([1f, 1f, 1f, 1f, 0f, 0f], 2, 3);
+        using var rewards = PpoMath.KlPenalisedRewards(r, old, reference, mask, 0.1);
+        Near([-0.05f, 1f, -0.475f, 0.48f, 0f, 0f], rewards);
+    }
+
+    [Fact]
+    public void Gae_matches_the_recursion_computed_by_hand()
+    {
+        // gamma 0.9, lambda 0.8 (gamma lambda = 0.72), row 0 R = [-0.05, 1, -0.475], V = [0.1, 0.2, 0.3]:
+        //   t2: delta = -0.475 + 0 - 0.3 = -0.775;             A2 = -0.775
+        //   t1: delta = 1 + 0.9 * 0.3 - 0.2 = 1.07;            A1 = 1.07 + 0.72 * -0.775 = 0.512
+        //   t0: delta = -0.05 + 0.9 * 0.2 - 0.1 = 0.03;        A0 = 0.03 + 0.72 * 0.512 = 0.39864
+        //   returns = A + V = [0.49864, 0.712, -0.475]
+        // row 1: one token, R = 0.48, V = 0.4 (padding values 9 ignored): A = 0.08, G = 0.48.
+        using var rewards = T([-0.05f, 1f, -0.475f, 0.48f, 0f, 0f], 2, 3);
+        using var values = T([0.1f, 0.2f, 0.3f, 0.4f, 9f, 9f], 2, 3);
+        using var mask = T([1f, 1f, 1f, 1f, 0f, 0f], 2, 3);
+        var (advantages, returns) = PpoMath.Gae(rewards, values, mask, 0.9, 0.8);
+        Near([0.39864f, 0.512f, -0.775f, 0.08f, 0f, 0f], advantages);
+        Near([0.49864f, 0.712f, -0.475f, 0.48f, 0f, 0f], returns);
+        advantages.Dispose();
+        returns.Dispose();
+    }
+
+    [Fact]
+    public void Token_reward_mode_uses_R_as_the_advantage_and_whitening_uses_only_real_tokens()
+    {
+        // Whiten([1, 2, 3, pad 100]): mean 2, biased variance 2/3 -> (x - 2) / sqrt(2/3) = [-1.224745, 0, 1.224745], pad 0.
+        using var x = T([1f, 2f, 3f, 100f], 1, 4);
+        using var mask = T([1f, 1f, 1f, 0f], 1, 4);
+        using var white = PpoMath.Whiten(x, mask);
+        Near([-1.2247449f, 0f, 1.2247449f, 0f], white, 1e-4);
+    }
+
+    [Fact]
+    public void Clipped_policy_loss_clip_fraction_and_approx_kl_match_hand_values_and_clipped_tokens_get_no_gradient()
+    {
+        // log pi_old = 0, rho = [1.5, 0.5, 1.1], A = [1, -1, 2], eps = 0.2:
+        //   min(1.5, 1.2) = 1.2;  min(-0.5, -0.8) = -0.8;  min(2.2, 2.2) = 2.2   ->  L = -(1.2 - 0.8 + 2.2) / 3 = -0.8666667
+        //   clipped share: |rho - 1| > 0.2 for the first two -> 2/3
+        //   approx KL = mean((rho - 1) - ln rho) = (0.0945349 + 0.1931472 + 0.0046898) / 3 = 0.0974573
+        //   dL/dlog pi: the first two take the clipped (constant) branch -> 0; the third -rho A / 3 = -0.7333333
+        using var logp = tensor(new[] { MathF.Log(1.5f), MathF.Log(0.5f), MathF.Log(1.1f) }, [1, 3]).requires_grad_(true);
+        using var old = zeros(1, 3);
+        using var advantages = T([1f, -1f, 2f], 1, 3);
+        using var mask = ones(1, 3);
+        var result = PpoMath.ClippedPolicyLoss(logp, old, advantages, mask, 0.2);
+        Assert.Equal(-0.8666667, result.Loss.item<float>(), 5);
+        Assert.Equal(2.0 / 3, result.ClipFraction, 5);
+        Assert.Equal(0.0974573, result.ApproxKl, 5);
+        result.Loss.backward();
+        Near([0f, 0f, -0.7333333f], logp.grad!);
+    }
+
+    [Fact]
+    public void Clipped_value_loss_takes_the_larger_of_the_plain_and_clipped_errors()
+    {
+        // V = [1, 2], V_old = [0.5, 2.5], G = [2, 2], clip 0.2:
+        //   t0: plain 1, clipped V = 0.7 -> 1.69;  t1: plain 0, clipped V = 2.3 -> 0.09;  0.5 * (1.69 + 0.09) / 2 = 0.445
+        //   unclipped: 0.5 * (1 + 0) / 2 = 0.25
+        using var values = T([1f, 2f], 1, 2);
+        using var old = T([0.5f, 2.5f], 1, 2);
+        using var returns = T([2f, 2f], 1, 2);
+        using var mask = ones(1, 2);
+        Assert.Equal(0.445, PpoMath.ClippedValueLoss(values, old, returns, mask, 0.2).item<float>(), 5);
+        Assert.Equal(0.25, PpoMath.ClippedValueLoss(values, old, returns, mask, 0).item<float>(), 5);
+    }
+
+    [Fact]
+    public void Entropy_of_uniform_logits_is_log_of_the_vocabulary()
+    {
+        using var logits = zeros(2, 3, 10);
+        Near([.. Enumerable.Repeat(MathF.Log(10), 6)], PpoMath.Entropy(logits));
+    }
+}

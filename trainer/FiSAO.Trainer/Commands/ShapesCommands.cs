@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Text.Json;
+using FiSAO.Trainer.Configuration;
+using FiSAO.Trainer.Demo;
+using FiSAO.Trainer.Evaluation;
+using FiSAO.Trainer.Rewards;
+
+namespace FiSAO.Trainer.Commands;
+
+/// <summary>Shapes-world commands: the end-to-end demo and the evaluation of a policy (+ adapters).</summary>
+public static class ShapesCommands
+{
+    public static IEnumerable<Command> Create() => [Demo(), Evaluate(), WritePolicy()];
+
+    private static Command WritePolicy()
+    {
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write (llava-hf layout).", Required = true };
+        var words = new Option<string?>("--words") { Description = "Comma-separated vocabulary (default: the shapes world's caption words)." };
+        var clip = new Option<DirectoryInfo?>("--clip") { Description = "HF CLIP folder for the vision tower (default: a random 32 px tower)." };
+        var noBytes = new Option<bool>("--no-byte-fallback") { Description = "Leave out the 256 byte pieces (a tiny vocabulary)." };
+        var command = new Command("write-policy", "Write a small random LLaVA-style policy folder (word-level SentencePiece tokenizer, GQA LLaMA decoder).")
+            { output, words, clip, noBytes };
+        command.SetAction(parse =>
+        {
+            var vocabulary = parse.GetValue(words) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [.. ShapesPolicy.CaptionWords()];
+            var tokenizer = Policies.WordPieceTokenizer.Build(vocabulary, byteFallback: !parse.GetValue(noBytes));
+            var config = Policies.PolicyFolderWriter.Write(parse.GetValue(output)!.FullName, tokenizer, new Policies.PolicySpec(), parse.GetValue(clip)?.FullName);
+            Console.WriteLine($"wrote {parse.GetValue(output)!.FullName}: vocabulary {config.TextConfig.VocabSize}, {config.ImageSeqLength} image tokens");
+            return TrainerCli.Ok;
+        });
+        return command;
+    }
+
+    private static Command Demo()
+    {
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (policies, runs, results.json, rewards.png).", Required = true };
+        var data = new Option<DirectoryInfo?>("--data-dir") { Description = "Where the shapes CLIP is built once and reused (default: <out>/data)." };
+        var steps = new Option<int>("--ppo-steps") { Description = "PPO steps per run.", DefaultValueFactory = _ => 40 };
+        var warm = new Option<int>("--warmup-steps") { Description = "Supervised warm-up steps.", DefaultValueFactory = _ => 300 };
+        var scenes = new Option<int>("--eval-scenes") { Description = "Held-out evaluation scenes.", DefaultValueFactory = _ => 200 };
+        var noAblation = new Option<bool>("--no-ablation") { Description = "Skip the sentence-reward run (Table 4)." };
+        var threads = new Option<int>("--threads") { Description = "libtorch CPU threads.", DefaultValueFactory = _ => 2 };
+        var command = new Command("shapes-demo", "Shapes world end to end: CLIP, warm-up (hallucinating policy), calibration, FiSAO PPO against the verifier, CHAIR before/after, sentence-reward ablation.")
+            { output, data, steps, warm, scenes, noAblation, threads };
+        command.SetAction(parse =>
+        {
+            var o = parse.GetValue(output)!.FullName;
+            var options = new ShapesDemoOptions
+            {
+                OutputDirectory = o,
+                DataDirectory = parse.GetValue(data)?.FullName ?? Path.Combine(o, "data"),
+                PpoSteps = parse.GetValue(steps),
+                WarmUp = new WarmUpOptions { Steps = parse.GetValue(warm) },
+                EvaluationScenes = parse.GetValue(scenes),
+                SentenceAblation = !parse.GetValue(noAblation),
+                Threads = parse.GetValue(threads),
+            };
+            return ShapesDemo.RunAsync(options, line => Console.WriteLine(line)).GetAwaiter().GetResult();
+        });
+        return command;
+    }
+
+    private static Command Evaluate()
+    {
+        var policy = new Option<DirectoryInfo>("--policy") { Description = "A llava-hf policy folder for the shapes world.", Required = true };
+        var adapters = new Option<DirectoryInfo?>("--adapters") { Description = "PEFT adapters to apply (omit for the base policy)." };
+        var verifier = new Option<string?>("--verifier") { Description = "Verifier address, to collect the mention rewards." };
+        var seed = new Option<long>("--seed") { Description = "Held-out scene seed.", DefaultValueFactory = _ => 4242 };
+        var scenes = new Option<int>("--scenes") { DefaultValueFactory = _ => 200 };
+        var json = new Option<FileInfo?>("--out") { Description = "Write the result as JSON here." };
+        var command = new Command("evaluate", "CHAIR_s, CHAIR_i and object recall of a shapes-world policy on held-out scenes.")
+            { policy, adapters, verifier, seed, scenes, json };
+        command.SetAction(parse =>
+        {
+            using var scorer = parse.GetValue(verifier) is { } address ? new VerifierReward(new RewardSettings { VerifierAddresses = [address] }) : null;
+            var r = ShapesEvaluation.Run(parse.GetValue(policy)!.FullName, parse.GetValue(adapters)?.FullName, parse.GetValue(seed), parse.GetValue(scenes), scorer);
+            if (parse.GetValue(json) is { } file) File.WriteAllText(file.FullName, JsonSerializer.Serialize(r, TrainerConfigLoader.Json) + "\n");
+            foreach (var e in r.Examples) Console.WriteLine(e);
+            Console.WriteLine($"CHAIR_s {r.ChairS:P1}  CHAIR_i {r.ChairI:P1}  recall {r.Recall:P1}  ({r.Scenes} scenes, {r.Mentions} mentions, {r.Seconds:F0} s)");
+            return TrainerCli.Ok;
+        });
+        return command;
+    }
+}

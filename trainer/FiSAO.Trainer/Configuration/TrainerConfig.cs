@@ -1,0 +1,185 @@
+using System.Text.Json.Serialization;
+
+namespace FiSAO.Trainer.Configuration;
+
+/// <summary>
+/// Every hyper-parameter of a FiSAO PPO run, in METHOD.md's terms, as one JSON file (snake_case keys). Sections:
+/// <c>policy</c>, <c>lora</c>, <c>data</c>, <c>reward</c>, <c>generation</c>, <c>ppo</c>, <c>run</c>.
+/// Defaults are the paper's where it gives one (4 PPO epochs per sample, token-level reward as advantage, LoRA).
+/// </summary>
+public sealed record TrainerConfig
+{
+    [JsonPropertyName("policy")] public PolicySettings Policy { get; init; } = new();
+    [JsonPropertyName("lora")] public LoraSettings Lora { get; init; } = new();
+    [JsonPropertyName("data")] public DataSettings Data { get; init; } = new();
+    [JsonPropertyName("reward")] public RewardSettings Reward { get; init; } = new();
+    [JsonPropertyName("generation")] public GenerationSettings Generation { get; init; } = new();
+    [JsonPropertyName("ppo")] public PpoSettings Ppo { get; init; } = new();
+    [JsonPropertyName("run")] public RunSettings Run { get; init; } = new();
+}
+
+/// <summary>The llava-hf folder of the policy and where it runs.</summary>
+public sealed record PolicySettings
+{
+    /// <summary>A llava-hf folder (config.json, safetensors, tokenizer.model, preprocessor_config.json).</summary>
+    [JsonPropertyName("model")] public string? Model { get; init; }
+
+    /// <summary><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+
+    /// <summary><c>fp32</c>, <c>fp16</c> or <c>bf16</c>: the frozen base weights (LoRA adapters stay fp32).</summary>
+    [JsonPropertyName("dtype")] public string DType { get; init; } = "fp32";
+
+    /// <summary><c>sdpa</c> or <c>eager</c>.</summary>
+    [JsonPropertyName("attention")] public string Attention { get; init; } = "sdpa";
+
+    /// <summary>libtorch CPU threads (0 = libtorch's default).</summary>
+    [JsonPropertyName("threads")] public int Threads { get; init; }
+
+    /// <summary>Chat template with <c>{prompt}</c> (LLaVA-1.5's by default).</summary>
+    [JsonPropertyName("chat_template")] public string ChatTemplate { get; init; } = "USER: <image>\n{prompt} ASSISTANT:";
+}
+
+/// <summary>LoRA on the language model (METHOD.md 5: the paper tunes LLaVA-1.5 with LoRA).</summary>
+public sealed record LoraSettings
+{
+    [JsonPropertyName("rank")] public int Rank { get; init; } = 8;
+    [JsonPropertyName("alpha")] public double Alpha { get; init; } = 16;
+    [JsonPropertyName("dropout")] public double Dropout { get; init; } = 0.05;
+    [JsonPropertyName("target_modules")] public string[] TargetModules { get; init; } = ["q_proj", "k_proj", "v_proj", "o_proj"];
+}
+
+/// <summary>Where (prompt, image) pairs come from.</summary>
+public sealed record DataSettings
+{
+    /// <summary>
+    /// <c>jsonl</c> (lines <c>{"image": "a.png", "prompt": "..."}</c>, optional <c>"objects": [...]</c>),
+    /// <c>llava-instruct</c> (LLaVA-Instruct-150k JSON: the first human turn of each conversation, as the paper uses),
+    /// or <c>shapes</c> (scenes of the shapes world, generated on the fly from <see cref="ShapesSeed"/>).
+    /// </summary>
+    [JsonPropertyName("kind")] public string Kind { get; init; } = "jsonl";
+    [JsonPropertyName("path")] public string? Path { get; init; }
+
+    /// <summary>Folder the image paths are relative to (default: the data file's folder).</summary>
+    [JsonPropertyName("image_root")] public string? ImageRoot { get; init; }
+
+    /// <summary>Use only the first N samples (the paper: the first 8k of LLaVA-Instruct-150k); 0 = all.</summary>
+    [JsonPropertyName("max_samples")] public int MaxSamples { get; init; }
+
+    /// <summary>Prompt for sources without one (shapes).</summary>
+    [JsonPropertyName("prompt")] public string Prompt { get; init; } = "Describe this image.";
+
+    [JsonPropertyName("shapes_seed")] public long ShapesSeed { get; init; } = 101;
+    [JsonPropertyName("shapes_scenes")] public int ShapesScenes { get; init; } = 2000;
+    [JsonPropertyName("shapes_image_size")] public int ShapesImageSize { get; init; } = 96;
+
+    /// <summary>Reshuffle the sample order every pass over the data (seeded by run.seed and the pass).</summary>
+    [JsonPropertyName("shuffle")] public bool Shuffle { get; init; } = true;
+}
+
+/// <summary>The reward r_t (METHOD.md 4) and where it comes from.</summary>
+public sealed record RewardSettings
+{
+    /// <summary><c>verifier</c> (the FiSAO verifier over gRPC) or <c>toy-token</c> (r = toy_value on every token equal
+    /// to toy_piece: a fixed reward for smoke tests of the optimiser, no verifier).</summary>
+    [JsonPropertyName("source")] public string Source { get; init; } = "verifier";
+
+    /// <summary><c>token</c> (FiSAO, default) or <c>sentence</c> (Table 4 ablation: one score per response, on its last token).</summary>
+    [JsonPropertyName("mode")] public string Mode { get; init; } = "token";
+
+    /// <summary>Verifier replicas (<c>http://host:port</c>, or one <c>dns:///host:port</c>).</summary>
+    [JsonPropertyName("verifier_addresses")] public string[] VerifierAddresses { get; init; } = [];
+    [JsonPropertyName("api_key")] public string? ApiKey { get; init; }
+
+    /// <summary>Attempts per verifier call (a replica restart costs retries, not the step).</summary>
+    [JsonPropertyName("max_attempts")] public int MaxAttempts { get; init; } = 8;
+
+    /// <summary>One verifier call with all its retries, seconds.</summary>
+    [JsonPropertyName("total_timeout_seconds")] public double TotalTimeoutSeconds { get; init; } = 300;
+
+    [JsonPropertyName("toy_piece")] public string? ToyPiece { get; init; }
+    [JsonPropertyName("toy_value")] public double ToyValue { get; init; } = 1.0;
+
+    /// <summary>Sentence mode: r_last = clip((S - mean) / std, -1, 1) with a running mean/std of sentence scores.</summary>
+    [JsonPropertyName("sentence_momentum")] public double SentenceMomentum { get; init; } = 0.9;
+}
+
+/// <summary>Rollout sampling (LlavaGenerator: temperature 1 and top_p 1 sample the policy itself, as on-policy PPO wants).</summary>
+public sealed record GenerationSettings
+{
+    [JsonPropertyName("max_new_tokens")] public int MaxNewTokens { get; init; } = 64;
+    [JsonPropertyName("temperature")] public double Temperature { get; init; } = 1.0;
+    [JsonPropertyName("top_p")] public double TopP { get; init; } = 1.0;
+    [JsonPropertyName("top_k")] public int TopK { get; init; }
+}
+
+/// <summary>FiSAO PPO (Algorithm 1, Eq. 9-10).</summary>
+public sealed record PpoSettings
+{
+    /// <summary>xi: KL coefficient in R_t = r_t - xi * (log pi_theta(y_t) - log pi_ref(y_t)).</summary>
+    [JsonPropertyName("xi")] public double Xi { get; init; } = 0.05;
+
+    /// <summary>epsilon of clip(rho_t, 1 - eps, 1 + eps) (Eq. 10).</summary>
+    [JsonPropertyName("clip_epsilon")] public double ClipEpsilon { get; init; } = 0.2;
+
+    /// <summary>e: PPO epochs per rollout batch (the paper: 4).</summary>
+    [JsonPropertyName("ppo_epochs")] public int PpoEpochs { get; init; } = 4;
+
+    /// <summary>Responses per optimiser step (must divide into run.batch_size; the last minibatch may be smaller).</summary>
+    [JsonPropertyName("minibatch_size")] public int MinibatchSize { get; init; } = 4;
+
+    [JsonPropertyName("learning_rate")] public double LearningRate { get; init; } = 1e-4;
+    [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; }
+    [JsonPropertyName("adam_beta1")] public double AdamBeta1 { get; init; } = 0.9;
+    [JsonPropertyName("adam_beta2")] public double AdamBeta2 { get; init; } = 0.999;
+    [JsonPropertyName("adam_epsilon")] public double AdamEpsilon { get; init; } = 1e-8;
+
+    /// <summary>Gradient clipping (global L2 norm over the trainable parameters); 0 = off.</summary>
+    [JsonPropertyName("max_grad_norm")] public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Stop this step's PPO epochs once a minibatch's approximate KL(pi_old || pi_theta) exceeds it; 0 = off.</summary>
+    [JsonPropertyName("early_stop_kl")] public double EarlyStopKl { get; init; } = 0.05;
+
+    /// <summary><c>token-reward</c> (the paper: A_t = R_t, no critic) or <c>gae</c> (value head, GAE(gamma, lambda)).</summary>
+    [JsonPropertyName("advantage_mode")] public string AdvantageMode { get; init; } = "token-reward";
+
+    [JsonPropertyName("gamma")] public double Gamma { get; init; } = 1.0;
+    [JsonPropertyName("lambda")] public double Lambda { get; init; } = 0.95;
+
+    /// <summary>Whiten advantages over the batch's response tokens (default on in gae mode, off in token-reward mode).</summary>
+    [JsonPropertyName("whiten_advantages")] public bool? WhitenAdvantages { get; init; }
+
+    /// <summary>Weight of the value loss in gae mode.</summary>
+    [JsonPropertyName("value_coef")] public double ValueCoef { get; init; } = 0.1;
+
+    /// <summary>Clip range of the value update around the rollout's value (PPO's clipped value loss); 0 = unclipped.</summary>
+    [JsonPropertyName("value_clip")] public double ValueClip { get; init; } = 0.2;
+
+    /// <summary>Entropy bonus coefficient (0 = entropy is only logged).</summary>
+    [JsonPropertyName("entropy_coef")] public double EntropyCoef { get; init; }
+
+    [JsonIgnore] public bool IsGae => AdvantageMode == "gae";
+    [JsonIgnore] public bool Whiten => WhitenAdvantages ?? IsGae;
+}
+
+/// <summary>The loop, its outputs and checkpoints.</summary>
+public sealed record RunSettings
+{
+    [JsonPropertyName("steps")] public int Steps { get; init; } = 100;
+
+    /// <summary>Rollouts (prompt + image -> response) per PPO step.</summary>
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 8;
+
+    [JsonPropertyName("seed")] public long Seed { get; init; } = 1;
+
+    /// <summary>A checkpoint every N steps (and after the last); 0 = only at the end.</summary>
+    [JsonPropertyName("checkpoint_interval")] public int CheckpointInterval { get; init; } = 10;
+
+    /// <summary>Checkpoints kept (older ones are deleted).</summary>
+    [JsonPropertyName("keep_checkpoints")] public int KeepCheckpoints { get; init; } = 2;
+
+    /// <summary>Metrics CSV, TensorBoard events, checkpoints and the final adapters go here.</summary>
+    [JsonPropertyName("output_dir")] public string? OutputDir { get; init; }
+
+    [JsonPropertyName("tensorboard")] public bool TensorBoard { get; init; } = true;
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+
+namespace FiSAO.Trainer.Demo;
+
+/// <summary>
+/// The verifier the demo trains against: the built FiSAO.Verifier.dll as a child process on a loopback port, serving the
+/// shapes CLIP with the world's entity list and a calibration file. Also runs its <c>calibrate</c> command.
+/// </summary>
+public sealed class VerifierHost : IDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Process _process;
+
+    private VerifierHost(Process process, string address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public string Address { get; }
+
+    public static string AssemblyPath => typeof(VerifierHost).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "FiSAO.Verifier.Path").Value!;
+
+    /// <summary>Runs <c>FiSAO.Verifier calibrate</c> (Eq. 7 baselines from samples with ground truth) and returns its output.</summary>
+    public static string Calibrate(string clip, string entities, string samples, string output, string dataDirectory)
+    {
+        using var process = Process.Start(Start(["calibrate", "--model", clip, "--entities", entities, "--samples", samples, "--out", output,
+            "--data-dir", dataDirectory, "--Verifier:TorchThreads", "1"]))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"verifier calibrate failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
+        return stdout.Result.Trim();
+    }
+
+    public static async Task<VerifierHost> StartAsync(string clip, string entities, string calibration, string dataDirectory)
+    {
+        var port = FreePort();
+        var address = $"http://127.0.0.1:{port}";
+        var start = Start(["--model", clip, "--entities", entities, "--calibration", calibration, "--data-dir", dataDirectory,
+            "--urls", address, "--Verifier:TorchThreads", "1"]);
+        var process = Process.Start(start)!;
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var host = new VerifierHost(process, address);
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The verifier exited with {process.ExitCode}:\n{string.Join('\n', log)}");
+            try
+            {
+                using var response = await Http.GetAsync($"{address}/healthz");
+                if (response.IsSuccessStatusCode) return host;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            if (watch.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                host.Dispose();
+                throw new TimeoutException($"The verifier did not become healthy:\n{string.Join('\n', log)}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private static ProcessStartInfo Start(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(AssemblyPath)!,
+        };
+        start.ArgumentList.Add(AssemblyPath);
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["DOTNET_EnableDiagnostics"] = "0";
+        return start;
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try { return ((IPEndPoint)listener.LocalEndpoint).Port; }
+        finally { listener.Stop(); }
+    }
+
+    public void Dispose()
+    {
+        try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+}

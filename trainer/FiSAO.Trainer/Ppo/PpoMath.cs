@@ -1,0 +1,110 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FiSAO.Trainer.Ppo;
+
+/// <summary>The clipped surrogate's terms for one minibatch (all scalars detached except <see cref="Loss"/>).</summary>
+public sealed record PolicyLoss(Tensor Loss, double ClipFraction, double ApproxKl);
+
+/// <summary>
+/// The arithmetic of FiSAO PPO on [B, R] tensors of response tokens (right-padded, <c>mask</c> 1 on real tokens, 0 on
+/// padding). Pure functions, so tests can check them against hand-computed numbers.
+/// </summary>
+public static class PpoMath
+{
+    /// <summary>
+    /// R_t = r_t - xi * (log pi_theta(y_t) - log pi_ref(y_t)) (METHOD.md 4, Algorithm 1): the verifier's token reward minus
+    /// the per-token KL penalty, with pi_theta the rollout policy (pi_old). 0 on padding.
+    /// </summary>
+    public static Tensor KlPenalisedRewards(Tensor tokenRewards, Tensor logProbs, Tensor refLogProbs, Tensor mask, double xi)
+    {
+        using var scope = NewDisposeScope();
+        var kl = (logProbs - refLogProbs) * mask;
+        return ((tokenRewards - xi * kl) * mask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Generalised advantage estimation (Schulman et al. 2016) per row, right to left:
+    /// delta_t = R_t + gamma V_{t+1} - V_t (V after a row's last token = 0), A_t = delta_t + gamma lambda A_{t+1};
+    /// returns = A + V. Padding gets 0.
+    /// </summary>
+    public static (Tensor Advantages, Tensor Returns) Gae(Tensor rewards, Tensor values, Tensor mask, double gamma, double lambda)
+    {
+        using var scope = NewDisposeScope();
+        var r = rewards.shape[1];
+        var v = values * mask;
+        var columns = new Tensor[r];
+        Tensor next = zeros_like(v.select(1, 0));
+        Tensor nextValue = zeros_like(next);
+        for (var t = r - 1; t >= 0; t--)
+        {
+            var m = mask.select(1, t);
+            var delta = rewards.select(1, t) + gamma * nextValue - v.select(1, t);
+            var advantage = (delta + gamma * lambda * next) * m;
+            columns[t] = advantage;
+            next = advantage;
+            nextValue = v.select(1, t);
+        }
+        var advantages = stack(columns, 1);
+        var returns = (advantages + v) * mask;
+        return (advantages.MoveToOuterDisposeScope(), returns.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Masked mean.</summary>
+    public static Tensor MaskedMean(Tensor x, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        return ((x * mask).sum() / mask.sum().clamp_min(1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(x - mean) / sqrt(var + 1e-8) over the masked entries (biased variance); 0 on padding.</summary>
+    public static Tensor Whiten(Tensor x, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var mean = MaskedMean(x, mask);
+        var centred = (x - mean) * mask;
+        var variance = MaskedMean(centred * centred, mask);
+        return (centred * (variance + 1e-8).rsqrt() * mask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Eq. 9-10: L = -mean_t min(rho_t A_t, clip(rho_t, 1 - eps, 1 + eps) A_t), rho_t = exp(log pi_theta - log pi_old), the
+    /// mean over the minibatch's response tokens. Also the clip fraction (share of tokens with |rho - 1| > eps) and the
+    /// approximate KL(pi_old || pi_theta) = mean((rho - 1) - log rho) (the non-negative k3 estimator), both detached.
+    /// </summary>
+    public static PolicyLoss ClippedPolicyLoss(Tensor logProbs, Tensor oldLogProbs, Tensor advantages, Tensor mask, double epsilon)
+    {
+        using var scope = NewDisposeScope();
+        var logRatio = (logProbs - oldLogProbs) * mask;
+        var ratio = logRatio.exp();
+        var unclipped = ratio * advantages;
+        var clipped = ratio.clamp(1 - epsilon, 1 + epsilon) * advantages;
+        var loss = MaskedMean(-minimum(unclipped, clipped), mask);
+        using var noGrad = no_grad();
+        var clipFraction = MaskedMean((ratio - 1).abs().gt(epsilon).to(ScalarType.Float32), mask).item<float>();
+        var approxKl = MaskedMean((ratio - 1) - logRatio, mask).item<float>();
+        return new PolicyLoss(loss.MoveToOuterDisposeScope(), clipFraction, approxKl);
+    }
+
+    /// <summary>
+    /// PPO's clipped value loss: 0.5 * mean_t max((V - G)^2, (V_old + clip(V - V_old, -c, c) - G)^2); c = 0 means the plain
+    /// 0.5 * mean (V - G)^2.
+    /// </summary>
+    public static Tensor ClippedValueLoss(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double clip)
+    {
+        using var scope = NewDisposeScope();
+        var plain = (values - returns).square();
+        if (clip <= 0) return (0.5 * MaskedMean(plain, mask)).MoveToOuterDisposeScope();
+        var clippedValues = oldValues + (values - oldValues).clamp(-clip, clip);
+        var clippedLoss = (clippedValues - returns).square();
+        return (0.5 * MaskedMean(maximum(plain, clippedLoss), mask)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Entropy of each position's distribution from logits [.., V]: -sum p log p, in fp32.</summary>
+    public static Tensor Entropy(Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        var logp = logits.to(ScalarType.Float32).log_softmax(-1);
+        return (-(logp.exp() * logp).sum(-1)).MoveToOuterDisposeScope();
+    }
+}

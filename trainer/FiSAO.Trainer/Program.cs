@@ -1,0 +1,3 @@
+using FiSAO.Trainer.Commands;
+
+return await TrainerCli.RunAsync(args);

@@ -1,0 +1,149 @@
+using FiSAO.Client;
+using FiSAO.Models.Llava;
+using FiSAO.Trainer.Configuration;
+using FiSAO.Trainer.Rollouts;
+using FiSAO.Verifier.V1;
+using Microsoft.Extensions.Logging;
+
+namespace FiSAO.Trainer.Rewards;
+
+/// <summary>
+/// Token rewards from the FiSAO verifier: the rollout batch goes through <see cref="FiSAOVerifierClient.ScoreBatchAsync"/>
+/// as (image, SentencePiece pieces) items, each distinct image uploaded once. The client's Polly pipeline retries
+/// UNAVAILABLE / DEADLINE_EXCEEDED / broken connections with backoff and waits out an open circuit within
+/// <c>reward.total_timeout_seconds</c>, so a verifier restart costs retries, not the step. An item the verifier refuses
+/// (e.g. an image it cannot decode) gets zero rewards and is counted in <see cref="FailedItems"/>.
+/// <para>
+/// Sentence mode (Table 4 ablation) scores the whole response instead: S = cos(E_text(response), E_image(v)) from the
+/// verifier's Embed RPCs, normalised with a running mean and standard deviation (PPO reward scaling) and clipped to
+/// [-1, 1], placed on the response's last token; mentions are still scored token-wise, for the metrics only.
+/// </para>
+/// </summary>
+public sealed class VerifierReward : IRewardSource
+{
+    private readonly FiSAOVerifierClient _client;
+    private readonly bool _sentence;
+    private readonly double _momentum;
+    private readonly ILoggerFactory _loggers;
+
+    public VerifierReward(RewardSettings settings, ILoggerFactory? loggerFactory = null)
+    {
+        _sentence = settings.Mode == "sentence";
+        _momentum = settings.SentenceMomentum;
+        _loggers = loggerFactory ?? new StderrLoggerFactory();
+        var options = new FiSAOClientOptions
+        {
+            Addresses = [.. settings.VerifierAddresses],
+            ApiKey = settings.ApiKey,
+            Resilience = new VerifierResilienceOptions
+            {
+                MaxAttempts = settings.MaxAttempts,
+                TotalTimeout = TimeSpan.FromSeconds(settings.TotalTimeoutSeconds),
+                AttemptTimeout = TimeSpan.FromSeconds(Math.Min(60, settings.TotalTimeoutSeconds)),
+            },
+        };
+        _client = new FiSAOVerifierClient(options, _loggers);
+    }
+
+    public int FailedItems { get; private set; }
+
+    /// <summary>Running mean / variance of sentence scores (sentence mode); part of the checkpoint.</summary>
+    public (double Mean, double Variance, long Count) SentenceStatistics { get; set; } = (0, 1, 0);
+
+    public IReadOnlyList<ResponseRewards> Score(IReadOnlyList<PromptSample> samples, IReadOnlyList<GeneratedSequence> responses) =>
+        // Blocking on purpose: the training loop holds TorchSharp dispose scopes, which are thread-static.
+        ScoreAsync(samples, responses).GetAwaiter().GetResult();
+
+    public async Task<IReadOnlyList<ResponseRewards>> ScoreAsync(IReadOnlyList<PromptSample> samples, IReadOnlyList<GeneratedSequence> responses,
+        CancellationToken cancellationToken = default)
+    {
+        var items = samples.Select((s, i) => new ScoreItem(s.Image, responses[i].Pieces
+            ?? throw new InvalidOperationException("The generator returned no pieces."))).ToList();
+        var results = await _client.ScoreBatchAsync(items, TokenFormat.SentencePiece, cancellationToken).ConfigureAwait(false);
+        var scored = new List<ResponseRewards>(results.Count);
+        foreach (var result in results)
+        {
+            var n = responses[result.Index].TokenIds.Count;
+            if (!result.IsSuccess)
+            {
+                FailedItems++;
+                scored.Add(new ResponseRewards(new float[n], []));
+                continue;
+            }
+            var response = result.Response!;
+            var rewards = response.Rewards.ToArray();
+            if (rewards.Length != n)
+                throw new InvalidDataException($"The verifier returned {rewards.Length} rewards for {n} tokens.");
+            var truth = samples[result.Index].Objects is { } objects ? new HashSet<string>(objects, StringComparer.OrdinalIgnoreCase) : null;
+            var mentions = response.Mentions.Select(m => new MentionReward(m.Entity, m.Score, m.Reward, truth?.Contains(m.Entity) ?? false)).ToList();
+            scored.Add(new ResponseRewards(rewards, mentions));
+        }
+        if (!_sentence) return scored;
+
+        var sentence = new List<ResponseRewards>(scored.Count);
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var image = await _client.EmbedImageAsync(samples[i].Image, cancellationToken).ConfigureAwait(false);
+            var text = responses[i].Text ?? string.Concat(responses[i].Pieces!).Replace('\u2581', ' ');
+            var textEmbedding = await _client.EmbedTextAsync(string.IsNullOrWhiteSpace(text) ? "." : text.Trim(), cancellationToken).ConfigureAwait(false);
+            var s = Cosine(image.Embedding, textEmbedding.Embedding);
+            var rewards = new float[responses[i].TokenIds.Count];
+            rewards[^1] = (float)Normalise(s);
+            sentence.Add(new ResponseRewards(rewards, scored[i].Mentions));
+        }
+        return sentence;
+    }
+
+    private double Normalise(double s)
+    {
+        var (mean, variance, count) = SentenceStatistics;
+        if (count == 0) (mean, variance) = (s, 1e-4);
+        else
+        {
+            var delta = s - mean;
+            mean += (1 - _momentum) * delta;
+            variance = _momentum * variance + (1 - _momentum) * delta * delta;
+        }
+        SentenceStatistics = (mean, variance, count + 1);
+        return Math.Clamp((s - mean) / Math.Sqrt(variance + 1e-8), -1, 1);
+    }
+
+    private static double Cosine(IReadOnlyList<float> a, IReadOnlyList<float> b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Count; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+        return dot / Math.Sqrt(na * nb + 1e-12);
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _loggers.Dispose();
+    }
+}
+
+/// <summary>Polly logs a warning per retry and breaker transition: plain lines on stderr (stdout holds the progress).</summary>
+internal sealed class StderrLoggerFactory : ILoggerFactory
+{
+    public ILogger CreateLogger(string categoryName) => new StderrLogger(categoryName);
+
+    public void AddProvider(ILoggerProvider provider) { }
+
+    public void Dispose() { }
+
+    private sealed class StderrLogger(string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            var message = formatter(state, exception);
+            // Polly reports every attempt and then the retry event: one line per retry is enough.
+            if (message.StartsWith("Execution attempt", StringComparison.Ordinal)) return;
+            Console.Error.WriteLine($"[{logLevel}] {category}: {message}");
+        }
+    }
+}

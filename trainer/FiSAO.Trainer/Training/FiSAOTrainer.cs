@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using FiSAO.Models.Imaging;
+using FiSAO.Models.Llava;
+using FiSAO.Trainer.Checkpoints;
+using FiSAO.Trainer.Configuration;
+using FiSAO.Trainer.Metrics;
+using FiSAO.Trainer.Ppo;
+using FiSAO.Trainer.Rewards;
+using FiSAO.Trainer.Rollouts;
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace FiSAO.Trainer.Training;
+
+/// <summary>
+/// FiSAO PPO, Algorithm 1, one step at a time: sample (prompt, image) pairs, generate responses with pi_theta, score
+/// every token with the reward source (the verifier), form R_t = r_t - xi (log pi_theta - log pi_ref) with pi_ref = the
+/// same model with its LoRA adapters off, then e epochs of minibatch updates on the clipped objective (Eq. 9-10) with
+/// AdamW, gradient clipping and an early stop on the approximate KL. Advantages: A_t = R_t (the paper) or GAE with a
+/// value head. Every random choice of step s derives from (seed, s), and the torch RNG state is checkpointed, so a
+/// resumed run repeats the uninterrupted one.
+/// </summary>
+public sealed class FiSAOTrainer : IDisposable
+{
+    private readonly TrainerConfig _config;
+    private readonly LlavaPolicy _policy;
+    private readonly ClipImageProcessor _images;
+    private readonly IPromptSource _data;
+    private readonly IRewardSource _rewards;
+    private readonly DataOrder _order;
+    private readonly ValueHead? _valueHead;
+    private readonly List<Parameter> _parameters;
+    private readonly OptimizerHelper _optimizer;
+    private readonly Device _device;
+    private readonly int _padId;
+
+    public FiSAOTrainer(TrainerConfig config, LlavaPolicy policy, ClipImageProcessor images, IPromptSource data, IRewardSource rewards)
+    {
+        _config = config;
+        _policy = policy;
+        _images = images;
+        _data = data;
+        _rewards = rewards;
+        _device = policy.Model.Device;
+        _padId = policy.Tokenizer.PadId ?? policy.Model.Config.PadTokenId ?? policy.Tokenizer.EosId;
+        _order = new DataOrder(data.Count, config.Run.Seed, config.Data.Shuffle);
+        _parameters = [.. policy.TrainableParameters()];
+        if (config.Ppo.IsGae)
+        {
+            _valueHead = new ValueHead(policy.Model.Config.TextConfig.HiddenSize, _device);
+            _parameters.AddRange(_valueHead.parameters());
+        }
+        var p = config.Ppo;
+        _optimizer = optim.AdamW(_parameters, p.LearningRate, p.AdamBeta1, p.AdamBeta2, p.AdamEpsilon, p.WeightDecay);
+    }
+
+    /// <summary>Steps done so far (the next step is StepsDone + 1).</summary>
+    public int StepsDone { get; private set; }
+
+    public ValueHead? ValueHead => _valueHead;
+
+    public LlavaPolicy Policy => _policy;
+
+    /// <summary>Runs step StepsDone + 1.</summary>
+    public StepMetrics Step()
+    {
+        var watch = Stopwatch.StartNew();
+        var step = StepsDone;
+        var b = _config.Run.BatchSize;
+        var ppo = _config.Ppo;
+        using var scope = NewDisposeScope();
+
+        // 1. Queries: (prompt, image) pairs at this step's data position.
+        var samples = _order.IndicesOfStep(step, b).Select(_data.Get).ToList();
+        var pixels = _images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)], _device);
+        var features = _policy.ImageFeatures(pixels);
+        var prompts = PromptBatch.LeftPadded(samples.Select(s => _policy.EncodePrompt(s.Prompt, _config.Policy.ChatTemplate)), _padId);
+
+        // 2. Rollouts with pi_theta; LogProbs are log pi_old(y_t) at temperature 1 (LlavaGenerator's definition).
+        var generation = _policy.GenerateFromFeatures(prompts, features, new GenerationOptions
+        {
+            MaxNewTokens = _config.Generation.MaxNewTokens,
+            Temperature = _config.Generation.Temperature,
+            TopP = _config.Generation.TopP,
+            TopK = _config.Generation.TopK,
+            RowSeeds = [.. Enumerable.Range(0, b).Select(i => Seeds.Derive(_config.Run.Seed, step, i, 0x6e11))],
+        });
+
+        // 3. Token rewards r_t from the verifier (batch-wise, resilient).
+        var scored = _rewards.Score(samples, generation.Sequences);
+
+        using var batch = generation.ToPolicyBatch(_device);
+        var mask = batch.ResponseMask;
+        var r = batch.ResponseLength;
+        var rewardData = new float[b * r];
+        for (var i = 0; i < b; i++) Array.Copy(scored[i].TokenRewards, 0, rewardData, i * r, scored[i].TokenRewards.Length);
+        var tokenRewards = tensor(rewardData, [b, r], device: _device);
+        var oldLogProbs = batch.OldLogProbs;
+
+        // 4. R_t = r_t - xi (log pi_theta - log pi_ref); pi_ref = adapters off, no second copy of the weights.
+        var refLogProbs = _policy.ReferenceLogProbs(batch, features);
+        var rewards = PpoMath.KlPenalisedRewards(tokenRewards, oldLogProbs, refLogProbs, mask, ppo.Xi);
+
+        // 5. Advantages: the token reward itself (the paper), or GAE over a value head.
+        Tensor advantages, returns, oldValues;
+        if (_valueHead is not null)
+        {
+            using (no_grad())
+            {
+                _policy.Model.eval();
+                using var outputs = PolicyForward.Run(_policy.Model, batch.InputIds, batch.AttentionMask, features, batch.PromptLength, _valueHead);
+                oldValues = outputs.Values!.detach().clone();
+            }
+            (advantages, returns) = PpoMath.Gae(rewards, oldValues, mask, ppo.Gamma, ppo.Lambda);
+        }
+        else
+        {
+            advantages = rewards;
+            returns = zeros_like(rewards);
+            oldValues = zeros_like(rewards);
+        }
+        if (ppo.Whiten) advantages = PpoMath.Whiten(advantages, mask);
+
+        // 6. e PPO epochs over shuffled minibatches of responses.
+        var stats = Optimise(step, batch, features, oldLogProbs, advantages, returns, oldValues, mask);
+
+        StepsDone++;
+        var mentions = scored.Sum(s => s.Mentions.Count);
+        var responses = (double)b;
+        return new StepMetrics
+        {
+            Step = StepsDone,
+            DataPosition = _order.PositionOfStep(step, b),
+            RewardMean = tokenRewards.sum().item<float>() / responses,
+            Kl = ((oldLogProbs - refLogProbs) * mask).sum().item<float>() / responses,
+            TotalRewardMean = rewards.sum().item<float>() / responses,
+            PolicyLoss = stats.PolicyLoss,
+            ValueLoss = stats.ValueLoss,
+            ClipFraction = stats.ClipFraction,
+            Entropy = stats.Entropy,
+            ApproxKl = stats.ApproxKl,
+            Updates = stats.Updates,
+            EarlyStopped = stats.EarlyStopped,
+            Mentions = mentions,
+            Hallucinated = scored.Sum(s => s.Hallucinated),
+            ResponseLength = mask.sum().item<float>() / responses,
+            Seconds = watch.Elapsed.TotalSeconds,
+        };
+    }
+
+    private sealed record OptimiseStats(double PolicyLoss, double ValueLoss, double ClipFraction, double Entropy, double ApproxKl, int Updates, bool EarlyStopped);
+
+    private OptimiseStats Optimise(int step, PolicyBatch batch, Tensor features, Tensor oldLogProbs, Tensor advantages, Tensor returns,
+        Tensor oldValues, Tensor mask)
+    {
+        var ppo = _config.Ppo;
+        var b = (int)batch.InputIds.shape[0];
+        double policyLoss = 0, valueLoss = 0, clipFraction = 0, entropy = 0, approxKl = 0;
+        var updates = 0;
+        var stop = false;
+        _policy.Model.train();
+        try
+        {
+            for (var epoch = 0; epoch < ppo.PpoEpochs && !stop; epoch++)
+            {
+                var order = Enumerable.Range(0, b).ToArray();
+                new Random(Seeds.DeriveInt(_config.Run.Seed, step, epoch, 0x0b7)).Shuffle(order);
+                for (var start = 0; start < b && !stop; start += ppo.MinibatchSize)
+                {
+                    using var scope = NewDisposeScope();
+                    var rows = tensor(order.Skip(start).Take(ppo.MinibatchSize).Select(i => (long)i).ToArray(), device: _device);
+                    Tensor Rows(Tensor t) => t.index_select(0, rows.to(t.device));
+                    var m = Rows(mask);
+                    using var outputs = PolicyForward.Run(_policy.Model, Rows(batch.InputIds), Rows(batch.AttentionMask), Rows(features),
+                        batch.PromptLength, _valueHead, entropyWithGrad: ppo.EntropyCoef > 0);
+                    var pl = PpoMath.ClippedPolicyLoss(outputs.LogProbs, Rows(oldLogProbs), Rows(advantages), m, ppo.ClipEpsilon);
+                    var loss = pl.Loss;
+                    if (_valueHead is not null)
+                    {
+                        var vl = PpoMath.ClippedValueLoss(outputs.Values!, Rows(oldValues), Rows(returns), m, ppo.ValueClip);
+                        loss = loss + ppo.ValueCoef * vl;
+                        valueLoss += vl.item<float>();
+                    }
+                    var meanEntropy = PpoMath.MaskedMean(outputs.Entropy, m);
+                    if (ppo.EntropyCoef > 0) loss = loss - ppo.EntropyCoef * meanEntropy;
+
+                    _optimizer.zero_grad();
+                    loss.backward();
+                    if (ppo.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, ppo.MaxGradNorm);
+                    _optimizer.step();
+
+                    updates++;
+                    policyLoss += pl.Loss.item<float>();
+                    clipFraction += pl.ClipFraction;
+                    approxKl += pl.ApproxKl;
+                    entropy += meanEntropy.item<float>();
+                    // Early stop: this step's policy moved too far from pi_old; further epochs would leave the trust region.
+                    if (ppo.EarlyStopKl > 0 && pl.ApproxKl > ppo.EarlyStopKl) stop = true;
+                }
+            }
+        }
+        finally
+        {
+            _policy.Model.eval();
+        }
+        var n = Math.Max(1, updates);
+        return new OptimiseStats(policyLoss / n, valueLoss / n, clipFraction / n, entropy / n, approxKl / n, updates, stop);
+    }
+
+    /// <summary>Writes the trainer's state (adapters, value head, optimiser, RNG) into a checkpoint folder.</summary>
+    public void WriteState(string directory)
+    {
+        _policy.SaveAdapters(Path.Combine(directory, TrainerCheckpoint.AdaptersFolder));
+        if (_valueHead is not null)
+            using (var stream = File.Create(Path.Combine(directory, TrainerCheckpoint.ValueHeadFileName)))
+                Safetensors.SaveStateDict(stream, _valueHead.state_dict());
+        _optimizer.save_state_dict(Path.Combine(directory, TrainerCheckpoint.OptimizerFileName));
+        using var rng = torch.random.get_rng_state();
+        File.WriteAllBytes(Path.Combine(directory, TrainerCheckpoint.RngFileName), rng.bytes.ToArray());
+    }
+
+    /// <summary>
+    /// Restores a checkpoint's state into this trainer, whose policy must already carry the checkpoint's adapters
+    /// (<see cref="LlavaPolicy.Load"/> with its adapters folder).
+    /// </summary>
+    public void ReadState(string directory, CheckpointState state)
+    {
+        if (_valueHead is not null)
+        {
+            using var stream = File.OpenRead(Path.Combine(directory, TrainerCheckpoint.ValueHeadFileName));
+            var tensors = Safetensors.LoadStateDict(stream);
+            _valueHead.load_state_dict(tensors);
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+        _optimizer.load_state_dict(Path.Combine(directory, TrainerCheckpoint.OptimizerFileName));
+        var bytes = File.ReadAllBytes(Path.Combine(directory, TrainerCheckpoint.RngFileName));
+        using var rng = tensor(bytes, ScalarType.Byte);
+        torch.random.set_rng_state(rng);
+        StepsDone = state.StepsDone;
+    }
+
+    public long DataPositionOfNextStep => _order.PositionOfStep(StepsDone, _config.Run.BatchSize);
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _valueHead?.Dispose();
+    }
+}
