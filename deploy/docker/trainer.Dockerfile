@@ -2,11 +2,6 @@
 # FiSAO PPO trainer, CPU image. Build from the repository root:
 #   docker build -f deploy/docker/trainer.Dockerfile -t fisao/trainer:cpu .
 #
-# PLANNED: the trainer project (trainer/FiSAO.Trainer, console app; "train --config FILE" and a shapes-world demo
-# command) is being written in parallel. This file is written against that planned path and assembly name
-# (FiSAO.Trainer.dll); when they change, change TRAINER_PROJECT and the ENTRYPOINT below. CI checks this file's
-# syntax and the sources it copies, and reports (without failing) while the project does not exist yet.
-# docs/deployment.md explains every choice made here.
 
 # ---- build: .NET SDK (Ubuntu 24.04) -------------------------------------------------------------------------------
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -44,5 +39,6 @@ VOLUME ["/checkpoints", "/logs"]
 # gated instead: compose starts it only once the verifier's gRPC health check passes, and the Kubernetes Job's
 # init container waits on the same check.
 HEALTHCHECK NONE
-ENTRYPOINT ["dotnet", "/app/FiSAO.Trainer.dll"]
-CMD ["--help"]
+ENTRYPOINT ["dotnet", "/app/fisao-trainer.dll"]
+# The shapes-world demo against a verifier serving its built-in model (compose and k8s pass their own arguments).
+CMD ["shapes-demo", "--verifier", "http://verifier:5000", "--out", "/checkpoints/shapes-demo"]

@@ -3,11 +3,6 @@
 # access to nuget.org (the CUDA packages are about 3 GB):
 #   docker build -f deploy/docker/trainer.cuda.Dockerfile -t fisao/trainer:cuda .
 #
-# PLANNED: the trainer project (trainer/FiSAO.Trainer, console app; "train --config FILE" and a shapes-world demo
-# command) is being written in parallel. This file is written against that planned path and assembly name
-# (FiSAO.Trainer.dll); when they change, change TRAINER_PROJECT and the ENTRYPOINT below. CI checks this file's
-# syntax and the sources it copies, and reports (without failing) while the project does not exist yet.
-# docs/deployment.md explains every choice made here; verifier.cuda.Dockerfile explains the base images.
 
 ARG CUDA_IMAGE=nvidia/cuda:12.8.1-runtime-ubuntu24.04
 ARG DOTNET_RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
@@ -52,5 +47,6 @@ USER 1654
 VOLUME ["/checkpoints", "/logs"]
 # No HEALTHCHECK probe: a run-to-completion job serves nothing (see trainer.Dockerfile).
 HEALTHCHECK NONE
-ENTRYPOINT ["dotnet", "/app/FiSAO.Trainer.dll"]
-CMD ["--help"]
+ENTRYPOINT ["dotnet", "/app/fisao-trainer.dll"]
+# The shapes-world demo against a verifier serving its built-in model (compose and k8s pass their own arguments).
+CMD ["shapes-demo", "--verifier", "http://verifier:5000", "--out", "/checkpoints/shapes-demo"]

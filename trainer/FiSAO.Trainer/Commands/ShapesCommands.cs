@@ -34,14 +34,15 @@ public static class ShapesCommands
     private static Command Demo()
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (policies, runs, results.json, rewards.png).", Required = true };
-        var data = new Option<DirectoryInfo?>("--data-dir") { Description = "Where the shapes CLIP is built once and reused (default: <out>/data)." };
+        var data = new Option<DirectoryInfo?>("--data-dir") { Description = "Data directory of the verifier the demo starts: its built-in shapes-world model is built there once and reused (default: <out>/data)." };
+        var remote = new Option<string?>("--verifier") { Description = "Use this running verifier (http://host:port, serving its built-in shapes-world model, whose folder this process can read) instead of starting one." };
         var steps = new Option<int>("--ppo-steps") { Description = "PPO steps per run.", DefaultValueFactory = _ => 40 };
         var warm = new Option<int>("--warmup-steps") { Description = "Supervised warm-up steps.", DefaultValueFactory = _ => 300 };
         var scenes = new Option<int>("--eval-scenes") { Description = "Held-out evaluation scenes.", DefaultValueFactory = _ => 200 };
         var noAblation = new Option<bool>("--no-ablation") { Description = "Skip the sentence-reward run (Table 4)." };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads.", DefaultValueFactory = _ => 2 };
         var command = new Command("shapes-demo", "Shapes world end to end: CLIP, warm-up (hallucinating policy), calibration, FiSAO PPO against the verifier, CHAIR before/after, sentence-reward ablation.")
-            { output, data, steps, warm, scenes, noAblation, threads };
+            { output, data, remote, steps, warm, scenes, noAblation, threads };
         command.SetAction(parse =>
         {
             var o = parse.GetValue(output)!.FullName;
@@ -49,6 +50,7 @@ public static class ShapesCommands
             {
                 OutputDirectory = o,
                 DataDirectory = parse.GetValue(data)?.FullName ?? Path.Combine(o, "data"),
+                VerifierAddress = parse.GetValue(remote),
                 PpoSteps = parse.GetValue(steps),
                 WarmUp = new WarmUpOptions { Steps = parse.GetValue(warm) },
                 EvaluationScenes = parse.GetValue(scenes),

@@ -17,10 +17,11 @@ public sealed record ShapesDemoOptions
 {
     public required string OutputDirectory { get; init; }
     public required string DataDirectory { get; init; }
-    public TrainingOptions Clip { get; init; } = new() { Size = ShapesClipSize.Tiny, TrainScenes = 3000, Epochs = 5, Threads = 2 };
-    public PolicySpec Policy { get; init; } = new() { HiddenSize = 128, IntermediateSize = 256, Layers = 2, Heads = 4, KeyValueHeads = 2, Seed = 5, VisionFeatureLayer = -1 };
+
+    /// <summary>A running verifier to use instead of starting one (its model folder must be readable here).</summary>
+    public string? VerifierAddress { get; init; }
+    public PolicySpec Policy { get; init; } = new() { HiddenSize = 128, IntermediateSize = 256, Layers = 2, Heads = 4, KeyValueHeads = 2, Seed = 5, VisionFeatureLayer = -2 };
     public WarmUpOptions WarmUp { get; init; } = new();
-    public int CalibrationScenes { get; init; } = 300;
     public int EvaluationScenes { get; init; } = 200;
     public long EvaluationSeed { get; init; } = 4242;
     public int PpoSteps { get; init; } = 40;
@@ -46,8 +47,16 @@ public static class ShapesDemo
         var watch = Stopwatch.StartNew();
         void Lap(string name) { times[name] = Math.Round(watch.Elapsed.TotalSeconds, 1); watch.Restart(); }
 
-        var clip = ShapesAssets.EnsureClip(data, o.Clip, log);
-        Lap("clip");
+        // The verifier's embedded default: the shapes-world CLIP with its entity list and calibration, built into the data
+        // directory on the first start. Its CLIP folder is also the policy's vision tower (the paper: the policy's own CLIP
+        // is the verifier).
+        using var child = o.VerifierAddress is null
+            ? await VerifierHost.StartDefaultAsync(Directory.CreateDirectory(Path.Combine(data, "verifier")).FullName, log)
+            : null;
+        var verifierAddress = o.VerifierAddress ?? child!.Address;
+        var clip = await VerifierHost.ModelPathAsync(verifierAddress);
+        log($"verifier: {verifierAddress}, serving {clip}");
+        Lap("verifier");
 
         var basePolicy = Path.Combine(output, "policy-base");
         var warm = Path.Combine(output, "policy-warm");
@@ -59,33 +68,21 @@ public static class ShapesDemo
         else log($"warm-up: reusing {warm}");
         Lap("warm_up");
 
-        var entities = Path.Combine(clip, ShapesVocabulary.EntityFileName);
-        var calibration = Path.Combine(output, "calibration.json");
-        var verifierData = Directory.CreateDirectory(Path.Combine(data, "verifier")).FullName;
-        if (!File.Exists(calibration))
-        {
-            var samples = WriteCalibrationSamples(Path.Combine(output, "calibration"), o.CalibrationScenes);
-            log(VerifierHost.Calibrate(clip, entities, samples, calibration, verifierData));
-        }
-        Lap("calibration");
-
-        using var verifier = await VerifierHost.StartAsync(clip, entities, calibration, verifierData);
-        log($"verifier: {verifier.Address}");
-        var rewardSettings = new RewardSettings { VerifierAddresses = [verifier.Address] };
+        var rewardSettings = new RewardSettings { VerifierAddresses = [verifierAddress] };
         using var scorer = new VerifierReward(rewardSettings);
 
         var before = ShapesEvaluation.Run(warm, null, o.EvaluationSeed, o.EvaluationScenes, scorer);
         log($"before: CHAIR_s {before.ChairS:P1}, CHAIR_i {before.ChairI:P1}, recall {before.Recall:P1} ({before.Mentions} mentions)");
         Lap("evaluate_before");
 
-        var token = Train(o, warm, verifier.Address, "token", log);
+        var token = Train(o, warm, verifierAddress, "token", log);
         var after = ShapesEvaluation.Run(warm, Path.Combine(token, TrainingRun.FinalAdaptersFolder), o.EvaluationSeed, o.EvaluationScenes, scorer);
         Lap("ppo_token");
 
         ShapesEvaluationResult? sentence = null;
         if (o.SentenceAblation)
         {
-            var sentenceRun = Train(o, warm, verifier.Address, "sentence", log);
+            var sentenceRun = Train(o, warm, verifierAddress, "sentence", log);
             sentence = ShapesEvaluation.Run(warm, Path.Combine(sentenceRun, TrainingRun.FinalAdaptersFolder), o.EvaluationSeed, o.EvaluationScenes, scorer);
             Lap("ppo_sentence");
         }
@@ -151,25 +148,6 @@ public static class ShapesDemo
             if (m.Step % 5 == 0 || m.Step == 1) log($"ppo-{mode} " + Commands.TrainerCli.StepLine(m, o.PpoSteps));
         }));
         return result.OutputDirectory;
-    }
-
-    /// <summary>Scene PNGs + samples.jsonl for the verifier's calibrate command: each scene's caption with one absent
-    /// object inserted, so both correct and hallucinated mentions are present (Eq. 7).</summary>
-    private static string WriteCalibrationSamples(string directory, int scenes)
-    {
-        Directory.CreateDirectory(directory);
-        var generator = new SceneGenerator(31337);
-        var lines = new StringBuilder();
-        foreach (var scene in generator.Generate(0, scenes))
-        {
-            var file = scene.FileName();
-            File.WriteAllBytes(Path.Combine(directory, file), scene.ToPng());
-            var text = CaptionWriter.WithHallucinations(scene, 1, SceneRandom.For(31337, scene.Index, 3)).Text;
-            lines.AppendLine(JsonSerializer.Serialize(new { image = file, text, objects = scene.Objects.Keys }));
-        }
-        var path = Path.Combine(directory, "samples.jsonl");
-        File.WriteAllText(path, lines.ToString());
-        return path;
     }
 
     private sealed class SyncProgress(Action<Metrics.StepMetrics> report) : IProgress<Metrics.StepMetrics>

@@ -37,23 +37,42 @@ public sealed class VerifierHost : IDisposable
         return stdout.Result.Trim();
     }
 
-    public static async Task<VerifierHost> StartAsync(string clip, string entities, string calibration, string dataDirectory)
+    public static Task<VerifierHost> StartAsync(string clip, string entities, string calibration, string dataDirectory) =>
+        StartAsync(["--model", clip, "--entities", entities, "--calibration", calibration, "--data-dir", dataDirectory,
+            "--Verifier:TorchThreads", "1"], TimeSpan.FromMinutes(3), log: null);
+
+    /// <summary>
+    /// The verifier's embedded default (no <c>--model</c>): the shapes-world CLIP, its entity list and calibration, built
+    /// into <paramref name="dataDirectory"/> on the first start (minutes; its progress lines go to <paramref name="log"/>)
+    /// and reused afterwards.
+    /// </summary>
+    public static Task<VerifierHost> StartDefaultAsync(string dataDirectory, Action<string> log) =>
+        StartAsync(["--data-dir", dataDirectory], TimeSpan.FromMinutes(30), log);
+
+    private static async Task<VerifierHost> StartAsync(string[] arguments, TimeSpan timeout, Action<string>? log)
     {
         var port = FreePort();
         var address = $"http://127.0.0.1:{port}";
-        var start = Start(["--model", clip, "--entities", entities, "--calibration", calibration, "--data-dir", dataDirectory,
-            "--urls", address, "--Verifier:TorchThreads", "1"]);
+        var start = Start([.. arguments, "--urls", address]);
+        if (log is not null) start.Environment["Logging__LogLevel__FiSAO"] = "Information";
         var process = Process.Start(start)!;
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void Remember(string? line)
+        {
+            if (line is null) return;
+            lines.Enqueue(line);
+            // Console logger lines: "info: Category[0]" then the message indented on the next line.
+            if (log is not null && line.StartsWith("      ", StringComparison.Ordinal)) log("verifier: " + line.Trim());
+        }
+        process.OutputDataReceived += (_, e) => Remember(e.Data);
+        process.ErrorDataReceived += (_, e) => Remember(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var host = new VerifierHost(process, address);
         var watch = Stopwatch.StartNew();
         while (true)
         {
-            if (process.HasExited) throw new InvalidOperationException($"The verifier exited with {process.ExitCode}:\n{string.Join('\n', log)}");
+            if (process.HasExited) throw new InvalidOperationException($"The verifier exited with {process.ExitCode}:\n{string.Join('\n', lines)}");
             try
             {
                 using var response = await Http.GetAsync($"{address}/healthz");
@@ -61,10 +80,10 @@ public sealed class VerifierHost : IDisposable
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
-            if (watch.Elapsed > TimeSpan.FromMinutes(3))
+            if (watch.Elapsed > timeout)
             {
                 host.Dispose();
-                throw new TimeoutException($"The verifier did not become healthy:\n{string.Join('\n', log)}");
+                throw new TimeoutException($"The verifier did not become healthy within {timeout.TotalMinutes:F0} min:\n{string.Join('\n', lines)}");
             }
             await Task.Delay(100);
         }
@@ -93,6 +112,14 @@ public sealed class VerifierHost : IDisposable
         listener.Start();
         try { return ((IPEndPoint)listener.LocalEndpoint).Port; }
         finally { listener.Stop(); }
+    }
+
+    /// <summary>The model folder a verifier serves (GET /v1/info).</summary>
+    public static async Task<string> ModelPathAsync(string address)
+    {
+        using var info = System.Text.Json.JsonDocument.Parse(await Http.GetStringAsync($"{address.TrimEnd('/')}/v1/info"));
+        return info.RootElement.GetProperty("model_path").GetString()
+               ?? throw new InvalidOperationException("The verifier's /v1/info has no model_path.");
     }
 
     public void Dispose()
