@@ -10,7 +10,7 @@ const string Usage = """
           a contact sheet of scenes (or of the 16 object icons) as one PNG
       entities --out FILE
           the world's entity list (for the verifier's --entities and CHAIR)
-      train --out DIR [--seed 1] [--scenes 19200] [--epochs 4] [--batch 64] [--lr 0.002] [--threads 0]
+      train --out DIR [--seed 1] [--scenes 32000] [--epochs 5] [--batch 64] [--lr 0.002] [--threads 0]
             [--eval-scenes 400] [--size tiny|default]
           train the shapes CLIP and save an HF CLIP folder (config.json, model.safetensors, vocab.json, merges.txt,
           tokenizer_config.json, preprocessor_config.json, entities.txt, training.json)

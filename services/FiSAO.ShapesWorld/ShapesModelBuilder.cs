@@ -36,9 +36,10 @@ public static class ShapesModelBuilder
         if (options.Threads > 0) TorchSharp.torch.set_num_threads(options.Threads);
         log?.Invoke($"Generating {options.TrainScenes} training scenes (seed {options.Seed})...");
         var watch = Stopwatch.StartNew();
-        var scenes = new Scenes.SceneGenerator(options.Seed, options.Scenes).Generate(0, options.TrainScenes);
+        using var scenes = TrainingSet.Generate(new Scenes.SceneGenerator(options.Seed, options.Scenes), options.TrainScenes, tokenizer,
+            model.Config.VisionConfig.PatchSize, options.PatchMinCoverage);
         var generation = watch.Elapsed;
-        log?.Invoke($"Generated {scenes.Length} training scenes in {generation.TotalSeconds:F1} s");
+        log?.Invoke($"Generated {scenes.Count} training scenes in {generation.TotalSeconds:F1} s");
 
         watch.Restart();
         var trainer = new ShapesClipTrainer(model, tokenizer, options);

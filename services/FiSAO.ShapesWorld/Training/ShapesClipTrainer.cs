@@ -77,8 +77,15 @@ public sealed class ShapesClipTrainer
     public IReadOnlyList<TrainingProgress> Train(IReadOnlyList<Scene> scenes, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        if (Options.Threads > 0) torch.set_num_threads(Options.Threads);
         using var data = new TrainingSet(scenes, Tokenizer, Model.Config.VisionConfig.PatchSize, Options.PatchMinCoverage);
+        return Train(data, progress, cancellationToken);
+    }
+
+    /// <summary>Trains on a prepared set (see <see cref="TrainingSet.Generate"/>). Returns one summary per epoch.</summary>
+    public IReadOnlyList<TrainingProgress> Train(TrainingSet data, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (Options.Threads > 0) torch.set_num_threads(Options.Threads);
         int batch = Math.Min(Options.BatchSize, data.Count);
         int stepsPerEpoch = data.Count / batch; // the ragged last batch is dropped: contrastive batches stay full
         long totalSteps = (long)stepsPerEpoch * Options.Epochs;

@@ -12,9 +12,9 @@ public sealed record TrainingOptions
     public ShapesClipSize Size { get; init; } = ShapesClipSize.Default;
 
     /// <summary>Training scenes (scene indices 0 .. n-1 of <see cref="Seed"/>).</summary>
-    public int TrainScenes { get; init; } = 19200;
+    public int TrainScenes { get; init; } = 32000;
 
-    public int Epochs { get; init; } = 4;
+    public int Epochs { get; init; } = 5;
 
     public int BatchSize { get; init; } = 64;
 
