@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FiSAO.Rewards.Statistics;
+using FiSAO.ShapesWorld.Evaluation;
 using FiSAO.ShapesWorld.Scenes;
 using FiSAO.ShapesWorld.World;
 using FiSAO.Verifier.Scoring;

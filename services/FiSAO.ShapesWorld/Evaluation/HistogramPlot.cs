@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace FiSAO.Verifier.Reports;
+namespace FiSAO.ShapesWorld.Evaluation;
 
 /// <summary>Overlaid histograms of two or more groups on shared bins, as densities (each group sums to 1), PNG.</summary>
 public static class HistogramPlot
