@@ -1,3 +1,4 @@
+using FiSAO.Models.Llava;
 using Google.Protobuf;
 
 namespace FiSAO.Trainer.Policies;
@@ -54,30 +55,8 @@ public sealed class WordPieceTokenizer
     {
         Directory.CreateDirectory(directory);
         File.WriteAllBytes(Path.Combine(directory, "tokenizer.model"), ModelProto());
-        File.WriteAllText(Path.Combine(directory, "added_tokens.json"), $$"""{"<image>": {{ImageId}}, "<pad>": {{PadId}}}""");
-        static string Entry(string content) =>
-            $$"""{"content": "{{content}}", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}""";
-        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), $$"""
-            {
-              "add_bos_token": true,
-              "add_eos_token": false,
-              "added_tokens_decoder": {
-                "0": {{Entry("<unk>")}},
-                "1": {{Entry("<s>")}},
-                "2": {{Entry("</s>")}},
-                "{{ImageId}}": {{Entry("<image>")}},
-                "{{PadId}}": {{Entry("<pad>")}}
-              },
-              "bos_token": "<s>",
-              "eos_token": "</s>",
-              "pad_token": "<pad>",
-              "unk_token": "<unk>",
-              "legacy": true,
-              "padding_side": "left",
-              "processor_class": "LlavaProcessor",
-              "tokenizer_class": "LlamaTokenizer"
-            }
-            """);
+        LlavaTokenizerFiles.WriteAddedTokens(directory, ImageId, PadId);
+        LlavaTokenizerFiles.WriteTokenizerConfig(directory, ImageId, PadId);
     }
 
     /// <summary>sentencepiece_model.proto's ModelProto (pieces, trainer_spec, normalizer_spec), LLaMA's settings.</summary>

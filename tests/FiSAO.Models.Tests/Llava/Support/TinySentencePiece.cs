@@ -1,3 +1,4 @@
+using FiSAO.Models.Llava;
 using Google.Protobuf;
 
 namespace FiSAO.Models.Tests.Llava.Support;
@@ -97,34 +98,8 @@ public static class TinySentencePiece
     {
         Directory.CreateDirectory(directory);
         File.WriteAllBytes(Path.Combine(directory, "tokenizer.model"), ModelProto());
-        if (addedTokensJson)
-            File.WriteAllText(Path.Combine(directory, "added_tokens.json"), $$"""{"<image>": {{ImageId}}, "<pad>": {{PadId}}}""");
-        if (tokenizerConfig)
-        {
-            static string Entry(string content) =>
-                $$"""{"content": "{{content}}", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}""";
-            File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), $$"""
-                {
-                  "add_bos_token": true,
-                  "add_eos_token": false,
-                  "added_tokens_decoder": {
-                    "0": {{Entry("<unk>")}},
-                    "1": {{Entry("<s>")}},
-                    "2": {{Entry("</s>")}},
-                    "{{ImageId}}": {{Entry("<image>")}},
-                    "{{PadId}}": {{Entry("<pad>")}}
-                  },
-                  "bos_token": "<s>",
-                  "eos_token": "</s>",
-                  "pad_token": "<pad>",
-                  "unk_token": "<unk>",
-                  "legacy": true,
-                  "padding_side": "left",
-                  "processor_class": "LlavaProcessor",
-                  "tokenizer_class": "LlamaTokenizer"
-                }
-                """);
-        }
+        if (addedTokensJson) LlavaTokenizerFiles.WriteAddedTokens(directory, ImageId, PadId);
+        if (tokenizerConfig) LlavaTokenizerFiles.WriteTokenizerConfig(directory, ImageId, PadId);
     }
 
     private static byte[] Message(Action<CodedOutputStream> write)
