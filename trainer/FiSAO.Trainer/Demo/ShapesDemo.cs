@@ -24,7 +24,7 @@ public sealed record ShapesDemoOptions
     public WarmUpOptions WarmUp { get; init; } = new();
     public int EvaluationScenes { get; init; } = 200;
     public long EvaluationSeed { get; init; } = 4242;
-    public int PpoSteps { get; init; } = 40;
+    public int PpoSteps { get; init; } = 150;
     public bool SentenceAblation { get; init; } = true;
     public int Threads { get; init; } = 2;
 }

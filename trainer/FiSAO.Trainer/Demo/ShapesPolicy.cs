@@ -15,7 +15,7 @@ namespace FiSAO.Trainer.Demo;
 /// <summary>Supervised warm-up settings.</summary>
 public sealed record WarmUpOptions
 {
-    public int Steps { get; init; } = 300;
+    public int Steps { get; init; } = 2000;
     public int BatchSize { get; init; } = 16;
     public double LearningRate { get; init; } = 3e-3;
 
