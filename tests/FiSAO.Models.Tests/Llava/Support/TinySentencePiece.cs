@@ -1,5 +1,4 @@
 using FiSAO.Models.Llava;
-using Google.Protobuf;
 
 namespace FiSAO.Models.Tests.Llava.Support;
 
@@ -50,47 +49,18 @@ public static class TinySentencePiece
         throw new ArgumentException($"'{piece}' is not in the tiny vocabulary.");
     }
 
-    // sentencepiece_model.proto: SentencePiece.Type
-    private const int Normal = 1, Unknown = 2, Control = 3, Byte = 6;
-
     public static byte[] ModelProto()
     {
-        var pieces = new List<(string Piece, float Score, int Type)>
+        var pieces = new List<(string Piece, float Score, SentencePieceType Type)>
         {
-            ("<unk>", 0, Unknown),
-            ("<s>", 0, Control),
-            ("</s>", 0, Control),
+            ("<unk>", 0, SentencePieceType.Unknown),
+            ("<s>", 0, SentencePieceType.Control),
+            ("</s>", 0, SentencePieceType.Control),
         };
-        for (var b = 0; b < 256; b++) pieces.Add(($"<0x{b:X2}>", 0, Byte));
-        for (var i = 0; i < MergedPieces.Length; i++) pieces.Add((MergedPieces[i], -(i + 1), Normal));
-        for (var i = 0; i < CharPieces.Length; i++) pieces.Add((CharPieces[i], -(MergedPieces.Length + i + 1), Normal));
-
-        return Message(model =>
-        {
-            foreach (var (piece, score, type) in pieces)
-                SubMessage(model, 1, p => // ModelProto.pieces
-                {
-                    p.WriteTag(1, WireFormat.WireType.LengthDelimited); p.WriteString(piece);
-                    p.WriteTag(2, WireFormat.WireType.Fixed32); p.WriteFloat(score);
-                    p.WriteTag(3, WireFormat.WireType.Varint); p.WriteEnum(type);
-                });
-            SubMessage(model, 2, t => // ModelProto.trainer_spec
-            {
-                t.WriteTag(3, WireFormat.WireType.Varint); t.WriteEnum(2);             // model_type = BPE
-                t.WriteTag(4, WireFormat.WireType.Varint); t.WriteInt32(pieces.Count); // vocab_size
-                t.WriteTag(35, WireFormat.WireType.Varint); t.WriteBool(true);         // byte_fallback
-                t.WriteTag(40, WireFormat.WireType.Varint); t.WriteInt32(0);           // unk_id
-                t.WriteTag(41, WireFormat.WireType.Varint); t.WriteInt32(1);           // bos_id
-                t.WriteTag(42, WireFormat.WireType.Varint); t.WriteInt32(2);           // eos_id
-            });
-            SubMessage(model, 3, n => // ModelProto.normalizer_spec
-            {
-                n.WriteTag(1, WireFormat.WireType.LengthDelimited); n.WriteString("identity");
-                n.WriteTag(3, WireFormat.WireType.Varint); n.WriteBool(true);  // add_dummy_prefix
-                n.WriteTag(4, WireFormat.WireType.Varint); n.WriteBool(false); // remove_extra_whitespaces
-                n.WriteTag(5, WireFormat.WireType.Varint); n.WriteBool(true);  // escape_whitespaces
-            });
-        });
+        for (var b = 0; b < 256; b++) pieces.Add(($"<0x{b:X2}>", 0, SentencePieceType.Byte));
+        for (var i = 0; i < MergedPieces.Length; i++) pieces.Add((MergedPieces[i], -(i + 1), SentencePieceType.Normal));
+        for (var i = 0; i < CharPieces.Length; i++) pieces.Add((CharPieces[i], -(MergedPieces.Length + i + 1), SentencePieceType.Normal));
+        return SentencePieceModelWriter.Write(pieces);
     }
 
     /// <summary>Writes tokenizer.model, added_tokens.json and tokenizer_config.json as llava-hf ships them.</summary>
@@ -100,20 +70,5 @@ public static class TinySentencePiece
         File.WriteAllBytes(Path.Combine(directory, "tokenizer.model"), ModelProto());
         if (addedTokensJson) LlavaTokenizerFiles.WriteAddedTokens(directory, ImageId, PadId);
         if (tokenizerConfig) LlavaTokenizerFiles.WriteTokenizerConfig(directory, ImageId, PadId);
-    }
-
-    private static byte[] Message(Action<CodedOutputStream> write)
-    {
-        using var stream = new MemoryStream();
-        var output = new CodedOutputStream(stream);
-        write(output);
-        output.Flush();
-        return stream.ToArray();
-    }
-
-    private static void SubMessage(CodedOutputStream output, int field, Action<CodedOutputStream> write)
-    {
-        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(ByteString.CopyFrom(Message(write)));
     }
 }
