@@ -51,4 +51,35 @@ public sealed class VerifierRewardTests(ITestOutputHelper output)
         Assert.True(second.Mentions > 0);
         Assert.Equal(0, rewards.FailedItems);
     }
+
+    [Fact]
+    public async Task Calibrating_on_policy_responses_sends_their_ground_truth_and_applies_the_eq7_baselines()
+    {
+        await using var verifier = await TinyVerifierModel.StartVerifierAsync();
+        using var rewards = new VerifierReward(new RewardSettings { VerifierAddresses = [verifier.Address] });
+        var scenes = new FiSAO.ShapesWorld.Scenes.SceneGenerator(11).Generate(0, 6);
+        string[] pieces = ["\u2581a", "\u2581dog", "\u2581and", "\u2581a", "\u2581cat", "."];
+        var responses = scenes.Select(_ => new GeneratedSequence([1, 2, 3, 4, 5, 6], pieces, new float[6], FinishReason.Eos, "a dog and a cat.")).ToList();
+        List<PromptSample> Samples(string truth) => [.. scenes.Select((s, i) => new PromptSample(i, s.ToPng(), "Describe this image.", [truth]))];
+
+        // Every response names a dog and a cat; the ground truth says which one is there. Without apply: the baselines only.
+        var dog = await rewards.CalibrateAsync(Samples("dog"), responses, apply: false);
+        Assert.False(dog.Applied);
+        Assert.Equal(6, dog.Calibration.CorrectCount);
+        Assert.Equal(6, dog.Calibration.HallucinatedCount);
+        var cat = await rewards.CalibrateAsync(Samples("cat"), responses, apply: false);
+        // Swapping the ground truth swaps the two means: mu_gt is the mean S of the objects that are there.
+        Assert.Equal(dog.Calibration.MuGt, cat.Calibration.MuHal, 4);
+        Assert.Equal(dog.Calibration.MuHal, cat.Calibration.MuGt, 4);
+
+        // The random tiny CLIP prefers one of the two words; calling that one present gives mu_gt > mu_hal, which applies.
+        var present = dog.Calibration.MuGt > dog.Calibration.MuHal ? "dog" : "cat";
+        var applied = await rewards.CalibrateAsync(Samples(present), responses, apply: true);
+        Assert.True(applied.Applied, applied.NotAppliedReason);
+        using var client = new FiSAO.Client.FiSAOVerifierClient(new FiSAO.Client.FiSAOClientOptions { Addresses = [verifier.Address] });
+        var info = await client.GetInfoAsync();
+        Assert.True(info.Calibrated);
+        Assert.Equal(applied.Calibration.MuGt, info.Calibration.MuGt, 6);
+        Assert.Equal(applied.Calibration.MuHal, info.Calibration.MuHal, 6);
+    }
 }

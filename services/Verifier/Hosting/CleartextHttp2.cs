@@ -31,7 +31,14 @@ public static class CleartextHttp2
 
     static async Task SniffAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        if (connection.Features.Get<ITlsConnectionFeature>() is null && await StartsWithPrefaceAsync(connection))
+        bool h2;
+        try { h2 = connection.Features.Get<ITlsConnectionFeature>() is null && await StartsWithPrefaceAsync(connection); }
+        catch (Exception e) when (e is ConnectionResetException or IOException
+                                   || (e is OperationCanceledException && connection.ConnectionClosed.IsCancellationRequested))
+        {
+            return;   // the client went away (closed or reset) before its first bytes: nothing to serve, nothing to log
+        }
+        if (h2)
         {
             var alpn = new PriorKnowledgeH2();
             connection.Features.Set<ITlsConnectionFeature>(alpn);

@@ -35,14 +35,20 @@ public sealed class VerifierHost : IAsyncDisposable
     public HttpClient Http { get; }
     public IServiceProvider Services => _app.Services;
 
+    public static Task<VerifierHost> StartAsync(string modelDirectory, string dataDirectory,
+        IReadOnlyDictionary<string, string?>? settings = null, params string[] extraArgs) =>
+        StartAsync(modelDirectory, dataDirectory, settings, logs: null, extraArgs);
+
+    /// <summary>As above; <paramref name="logs"/> also receives every log entry of Warning and above.</summary>
     public static async Task<VerifierHost> StartAsync(string modelDirectory, string dataDirectory,
-        IReadOnlyDictionary<string, string?>? settings = null, params string[] extraArgs)
+        IReadOnlyDictionary<string, string?>? settings, ILoggerProvider? logs, params string[] extraArgs)
     {
         var args = new[] { "--urls", "http://127.0.0.1:0", "--model", modelDirectory, "--data-dir", dataDirectory }
             .Concat(extraArgs).ToArray();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, EnvironmentName = "Testing" });
         if (Environment.GetEnvironmentVariable("FISAO_TEST_LOGS") != "1") builder.Logging.ClearProviders();
         builder.Logging.AddFilter(level => level >= LogLevel.Warning);
+        if (logs is not null) builder.Logging.AddProvider(logs);
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.AddVerifier(args);
         var app = builder.Build();

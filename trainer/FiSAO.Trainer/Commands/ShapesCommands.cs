@@ -37,12 +37,33 @@ public static class ShapesCommands
         var data = new Option<DirectoryInfo?>("--data-dir") { Description = "Data directory of the verifier the demo starts: its built-in shapes-world model is built there once and reused (default: <out>/data)." };
         var remote = new Option<string?>("--verifier") { Description = "Use this running verifier (http://host:port, serving its built-in shapes-world model, whose folder this process can read) instead of starting one." };
         var steps = new Option<int>("--ppo-steps") { Description = "PPO steps per run.", DefaultValueFactory = _ => 150 };
-        var warm = new Option<int>("--warmup-steps") { Description = "Supervised warm-up steps.", DefaultValueFactory = _ => 2000 };
+        var warm = new Option<int>("--warmup-steps") { Description = "Supervised warm-up steps.", DefaultValueFactory = _ => new WarmUpOptions().Steps };
         var scenes = new Option<int>("--eval-scenes") { Description = "Held-out evaluation scenes.", DefaultValueFactory = _ => 200 };
         var noAblation = new Option<bool>("--no-ablation") { Description = "Skip the sentence-reward run (Table 4)." };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads.", DefaultValueFactory = _ => 2 };
+        var calibration = new Option<int>("--calibration-scenes")
+        {
+            Description = "Scenes the warmed-up policy describes to calibrate the verifier on (Eq. 7 on the policy's own responses; 0 keeps the verifier's calibration).",
+            DefaultValueFactory = _ => 400,
+        };
+        var share = new Option<double>("--warmup-hallucinated-share")
+        {
+            Description = "Share of warm-up captions that name one object not in the image.",
+            DefaultValueFactory = _ => new WarmUpOptions().HallucinatedShare,
+        };
+        var warmScenes = new Option<int>("--warmup-scenes")
+        {
+            Description = "Scenes the warm-up captions describe.",
+            DefaultValueFactory = _ => new WarmUpOptions().Scenes,
+        };
+        var featureLayer = new Option<int>("--vision-feature-layer")
+        {
+            Description = "Vision-tower layer whose patch features the policy sees (LLaVA-1.5: -2, the penultimate).",
+            DefaultValueFactory = _ => new ShapesDemoOptions { OutputDirectory = "", DataDirectory = "" }.Policy.VisionFeatureLayer,
+        };
+        var set = new Option<string[]>("--set") { Description = "Override a key of the PPO runs' config: section.key=value (repeatable), as in 'train --set'." };
         var command = new Command("shapes-demo", "Shapes world end to end: CLIP, warm-up (hallucinating policy), calibration, FiSAO PPO against the verifier, CHAIR before/after, sentence-reward ablation.")
-            { output, data, remote, steps, warm, scenes, noAblation, threads };
+            { output, data, remote, steps, warm, scenes, noAblation, threads, calibration, share, warmScenes, featureLayer, set };
         command.SetAction(parse =>
         {
             var o = parse.GetValue(output)!.FullName;
@@ -52,10 +73,13 @@ public static class ShapesCommands
                 DataDirectory = parse.GetValue(data)?.FullName ?? Path.Combine(o, "data"),
                 VerifierAddress = parse.GetValue(remote),
                 PpoSteps = parse.GetValue(steps),
-                WarmUp = new WarmUpOptions { Steps = parse.GetValue(warm) },
+                WarmUp = new WarmUpOptions { Steps = parse.GetValue(warm), HallucinatedShare = parse.GetValue(share), Scenes = parse.GetValue(warmScenes) },
                 EvaluationScenes = parse.GetValue(scenes),
                 SentenceAblation = !parse.GetValue(noAblation),
                 Threads = parse.GetValue(threads),
+                CalibrationScenes = parse.GetValue(calibration),
+                Policy = new ShapesDemoOptions { OutputDirectory = o, DataDirectory = o }.Policy with { VisionFeatureLayer = parse.GetValue(featureLayer) },
+                Overrides = parse.GetValue(set) ?? [],
             };
             return ShapesDemo.RunAsync(options, line => Console.WriteLine(line)).GetAwaiter().GetResult();
         });
@@ -70,15 +94,18 @@ public static class ShapesCommands
         var seed = new Option<long>("--seed") { Description = "Held-out scene seed.", DefaultValueFactory = _ => 4242 };
         var scenes = new Option<int>("--scenes") { DefaultValueFactory = _ => 200 };
         var json = new Option<FileInfo?>("--out") { Description = "Write the result as JSON here." };
+        var temperature = new Option<double>("--temperature") { Description = "0: greedy decoding; above 0: sampling at this temperature, seeded per scene." };
         var command = new Command("evaluate", "CHAIR_s, CHAIR_i and object recall of a shapes-world policy on held-out scenes.")
-            { policy, adapters, verifier, seed, scenes, json };
+            { policy, adapters, verifier, seed, scenes, json, temperature };
         command.SetAction(parse =>
         {
             using var scorer = parse.GetValue(verifier) is { } address ? new VerifierReward(new RewardSettings { VerifierAddresses = [address] }) : null;
-            var r = ShapesEvaluation.Run(parse.GetValue(policy)!.FullName, parse.GetValue(adapters)?.FullName, parse.GetValue(seed), parse.GetValue(scenes), scorer);
+            var r = ShapesEvaluation.Run(parse.GetValue(policy)!.FullName, parse.GetValue(adapters)?.FullName, parse.GetValue(seed), parse.GetValue(scenes), scorer,
+                temperature: parse.GetValue(temperature));
             if (parse.GetValue(json) is { } file) File.WriteAllText(file.FullName, JsonSerializer.Serialize(r, TrainerConfigLoader.Json) + "\n");
             foreach (var e in r.Examples) Console.WriteLine(e);
-            Console.WriteLine($"CHAIR_s {r.ChairS:P1}  CHAIR_i {r.ChairI:P1}  recall {r.Recall:P1}  ({r.Scenes} scenes, {r.Mentions} mentions, {r.Seconds:F0} s)");
+            Console.WriteLine($"CHAIR_s {r.ChairS:P1}  CHAIR_i {r.ChairI:P1}  recall {r.Recall:P1}  ({r.Scenes} scenes, {r.Mentions} mentions, " +
+                $"{(r.Temperature > 0 ? $"sampled at temperature {r.Temperature}" : "greedy")}, {r.Seconds:F0} s)");
             return TrainerCli.Ok;
         });
         return command;

@@ -35,6 +35,17 @@ public static class TrainerCli
             Console.Error.WriteLine($"fisao-trainer: {e.Message}");
             return Usage;
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // A path on the command line or in the config that is not there (a policy, adapter or data folder).
+            Console.Error.WriteLine($"fisao-trainer: {e.Message}");
+            return Usage;
+        }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"fisao-trainer: {e.Message}");
+            return Failed;
+        }
     }
 
     private static Command TrainCommand()

@@ -26,6 +26,13 @@ public sealed record ShapesDemoOptions
     public long EvaluationSeed { get; init; } = 4242;
     public int PpoSteps { get; init; } = 150;
     public bool SentenceAblation { get; init; } = true;
+
+    /// <summary>Scenes the warmed-up policy describes to calibrate the verifier on (0: keep the verifier's own calibration).</summary>
+    public int CalibrationScenes { get; init; } = 400;
+    public long CalibrationSeed { get; init; } = 555;
+
+    /// <summary><c>key=value</c> overrides of the PPO runs' trainer config (as <c>train --set</c>).</summary>
+    public IReadOnlyList<string> Overrides { get; init; } = [];
     public int Threads { get; init; } = 2;
 }
 
@@ -70,40 +77,59 @@ public static class ShapesDemo
 
         var rewardSettings = new RewardSettings { VerifierAddresses = [verifierAddress] };
         using var scorer = new VerifierReward(rewardSettings);
+        var ppoConfig = Train(o, warm, verifierAddress, "token");
+        Verifier.V1.Calibration? calibration = null;
+        if (o.CalibrationScenes > 0)
+        {
+            calibration = await PolicyCalibration.RunAsync(warm, scorer, o.CalibrationSeed, o.CalibrationScenes, ppoConfig.Generation.MaxNewTokens,
+                ppoConfig.Generation.Temperature, Path.Combine(output, "calibration.json"), log);
+            Lap("calibration");
+        }
 
-        var before = ShapesEvaluation.Run(warm, null, o.EvaluationSeed, o.EvaluationScenes, scorer);
-        log($"before: CHAIR_s {before.ChairS:P1}, CHAIR_i {before.ChairI:P1}, recall {before.Recall:P1} ({before.Mentions} mentions)");
+        // Each policy is judged twice on the same held-out scenes: greedy decoding, and sampling at the rollouts' temperature
+        // (seeded per scene). The warm-up plants hallucination as a habit of the policy's distribution (a quarter of its
+        // captions name an absent object, a different one each time), which greedy decoding mostly hides: the spread-out
+        // mass rarely wins the argmax, so greedy CHAIR mostly measures the policy's perception mistakes.
+        var temperature = ppoConfig.Generation.Temperature;
+        Evaluated Evaluate(string? adapters) => new(
+            ShapesEvaluation.Run(warm, adapters, o.EvaluationSeed, o.EvaluationScenes, scorer),
+            ShapesEvaluation.Run(warm, adapters, o.EvaluationSeed, o.EvaluationScenes, scorer, temperature: temperature));
+        var before = Evaluate(null);
+        log($"before: greedy CHAIR_i {before.Greedy.ChairI:P1}, sampled CHAIR_i {before.Sampled.ChairI:P1}");
         Lap("evaluate_before");
 
-        var token = Train(o, warm, verifierAddress, "token", log);
-        var after = ShapesEvaluation.Run(warm, Path.Combine(token, TrainingRun.FinalAdaptersFolder), o.EvaluationSeed, o.EvaluationScenes, scorer);
+        var token = Run(ppoConfig, log);
+        var after = Evaluate(Path.Combine(token, TrainingRun.FinalAdaptersFolder));
         Lap("ppo_token");
 
-        ShapesEvaluationResult? sentence = null;
+        Evaluated? sentence = null;
         if (o.SentenceAblation)
         {
-            var sentenceRun = Train(o, warm, verifierAddress, "sentence", log);
-            sentence = ShapesEvaluation.Run(warm, Path.Combine(sentenceRun, TrainingRun.FinalAdaptersFolder), o.EvaluationSeed, o.EvaluationScenes, scorer);
+            var sentenceRun = Run(Train(o, warm, verifierAddress, "sentence"), log);
+            sentence = Evaluate(Path.Combine(sentenceRun, TrainingRun.FinalAdaptersFolder));
             Lap("ppo_sentence");
         }
 
-        RewardHistogramPng.Write(Path.Combine(output, "rewards.png"), before.MentionRewards, after.MentionRewards);
+        // Figure 4: rewards of the objects the policy generates (sampled, as it generates them in training).
+        RewardHistogramPng.Write(Path.Combine(output, "rewards.png"), before.Sampled.MentionRewards, after.Sampled.MentionRewards);
         times["total"] = Math.Round(total.Elapsed.TotalSeconds, 1);
-        double Relative(double b, double a) => b == 0 ? 0 : (a - b) / b;
         var results = new
         {
             scenes = o.EvaluationScenes,
             evaluation_seed = o.EvaluationSeed,
-            ppo_steps = o.PpoSteps,
-            before = Summary(before),
-            after_token_reward = Summary(after),
-            after_sentence_reward = sentence is null ? null : Summary(sentence),
-            chair_i_relative_change = Math.Round(Relative(before.ChairI, after.ChairI), 4),
-            recall_relative_change = Math.Round(Relative(before.Recall, after.Recall), 4),
-            mean_mention_reward_before = before.MentionRewards.Count == 0 ? 0 : before.MentionRewards.Average(),
-            mean_mention_reward_after = after.MentionRewards.Count == 0 ? 0 : after.MentionRewards.Average(),
-            examples_before = before.Examples,
-            examples_after = after.Examples,
+            sampling_temperature = temperature,
+            ppo_steps = ppoConfig.Run.Steps,
+            ppo_overrides = o.Overrides,
+            warm_up = o.WarmUp,
+            vision_feature_layer = o.Policy.VisionFeatureLayer,
+            calibration = calibration is null ? null : new
+            {
+                scenes = o.CalibrationScenes, seed = o.CalibrationSeed, mu_gt = Math.Round(calibration.MuGt, 4), mu_hal = Math.Round(calibration.MuHal, 4),
+                s_min = Math.Round(calibration.SMin, 4), s_max = Math.Round(calibration.SMax, 4),
+                correct = calibration.CorrectCount, hallucinated = calibration.HallucinatedCount,
+            },
+            greedy = Comparison(before.Greedy, after.Greedy, sentence?.Greedy),
+            sampled = Comparison(before.Sampled, after.Sampled, sentence?.Sampled),
             seconds = times,
             threads = o.Threads,
         };
@@ -112,25 +138,48 @@ public static class ShapesDemo
 
         log($"results: {json}, reward distribution: {Path.Combine(output, "rewards.png")}");
         log($"time: {string.Join(", ", times.Select(t => $"{t.Key} {t.Value:F0} s"))}");
-        log($"                 CHAIR_s  CHAIR_i  recall");
-        log($"before (warm-up) {before.ChairS,7:P1}  {before.ChairI,7:P1}  {before.Recall,6:P1}");
-        log($"FiSAO token      {after.ChairS,7:P1}  {after.ChairI,7:P1}  {after.Recall,6:P1}");
-        if (sentence is not null) log($"sentence reward  {sentence.ChairS,7:P1}  {sentence.ChairI,7:P1}  {sentence.Recall,6:P1}");
-        log($"CHAIR_i {Relative(before.ChairI, after.ChairI):+0.0%;-0.0%} relative, recall {Relative(before.Recall, after.Recall):+0.0%;-0.0%} relative");
+        foreach (var (name, pick) in new (string, Func<Evaluated, ShapesEvaluationResult>)[]
+                 { ("greedy decoding", e => e.Greedy), ($"sampled at temperature {temperature}", e => e.Sampled) })
+        {
+            log($"{name}:");
+            log($"                  CHAIR_s  CHAIR_i  CHAIR_i distinct  recall");
+            void Row(string label, ShapesEvaluationResult r) =>
+                log($"  {label,-16} {r.ChairS,7:P1}  {r.ChairI,7:P1}  {r.ChairIDistinct,16:P1}  {r.Recall,6:P1}");
+            Row("before (warm-up)", pick(before));
+            Row("FiSAO token", pick(after));
+            if (sentence is not null) Row("sentence reward", pick(sentence));
+            log($"  CHAIR_i {Relative(pick(before).ChairI, pick(after).ChairI):+0.0%;-0.0%} relative, recall " +
+                $"{Relative(pick(before).Recall, pick(after).Recall):+0.0%;-0.0%} relative (goals: CHAIR_i -40 % or better, recall -10 % at worst)");
+        }
         return 0;
     }
 
+    private sealed record Evaluated(ShapesEvaluationResult Greedy, ShapesEvaluationResult Sampled);
+
+    private static double Relative(double before, double after) => before == 0 ? 0 : (after - before) / before;
+
+    private static object Comparison(ShapesEvaluationResult before, ShapesEvaluationResult after, ShapesEvaluationResult? sentence) => new
+    {
+        before = Summary(before),
+        after_token_reward = Summary(after),
+        after_sentence_reward = sentence is null ? null : Summary(sentence),
+        chair_i_relative_change = Math.Round(Relative(before.ChairI, after.ChairI), 4),
+        chair_i_distinct_relative_change = Math.Round(Relative(before.ChairIDistinct, after.ChairIDistinct), 4),
+        recall_relative_change = Math.Round(Relative(before.Recall, after.Recall), 4),
+        examples_before = before.Examples,
+        examples_after = after.Examples,
+    };
+
     private static object Summary(ShapesEvaluationResult r) => new
     {
-        chair_s = Math.Round(r.ChairS, 4), chair_i = Math.Round(r.ChairI, 4), recall = Math.Round(r.Recall, 4), mentions = r.Mentions,
+        chair_s = Math.Round(r.ChairS, 4), chair_i = Math.Round(r.ChairI, 4), chair_i_distinct = Math.Round(r.ChairIDistinct, 4), recall = Math.Round(r.Recall, 4), mentions = r.Mentions,
         hallucinated_mentions = r.HallucinatedMentions, mean_length_tokens = Math.Round(r.MeanLength, 2),
         mean_mention_reward = r.MentionRewards.Count == 0 ? 0 : Math.Round(r.MentionRewards.Average(), 4), seconds = Math.Round(r.Seconds, 1),
     };
 
-    private static string Train(ShapesDemoOptions o, string warm, string verifier, string mode, Action<string> log)
+    /// <summary>The demo's PPO config for one reward mode, with the <c>--set</c> overrides applied and validated.</summary>
+    private static TrainerConfig Train(ShapesDemoOptions o, string warm, string verifier, string mode)
     {
-        var run = Path.Combine(o.OutputDirectory, $"ppo-{mode}");
-        if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
         var config = new TrainerConfig
         {
             Policy = new PolicySettings { Model = warm, Threads = o.Threads },
@@ -138,14 +187,24 @@ public static class ShapesDemo
             Data = new DataSettings { Kind = "shapes", ShapesSeed = 777, ShapesScenes = 4000, Prompt = ShapesPolicy.Prompt },
             Reward = new RewardSettings { VerifierAddresses = [verifier], Mode = mode },
             Generation = new GenerationSettings { MaxNewTokens = 40 },
-            Ppo = new PpoSettings { Xi = 0.1, PpoEpochs = 4, MinibatchSize = 8, LearningRate = 1e-3, EarlyStopKl = 0.05 },
-            Run = new RunSettings { Steps = o.PpoSteps, BatchSize = 16, Seed = 3, CheckpointInterval = 20, OutputDir = run },
+            Ppo = new PpoSettings { Xi = 0.02, PpoEpochs = 4, MinibatchSize = 8, LearningRate = 1e-3, EarlyStopKl = 0.05 },
+            Run = new RunSettings { Steps = o.PpoSteps, BatchSize = 16, Seed = 3, CheckpointInterval = 20, OutputDir = Path.Combine(o.OutputDirectory, $"ppo-{mode}") },
         };
+        if (o.Overrides.Count > 0)
+            config = TrainerConfigLoader.Parse(System.Text.Json.Nodes.JsonNode.Parse(TrainerConfigLoader.Serialize(config))!.AsObject(), o.Overrides);
         TrainerConfigLoader.Validate(config);
+        return config;
+    }
+
+    private static string Run(TrainerConfig config, Action<string> log)
+    {
+        var run = config.Run.OutputDir!;
+        if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
         File.WriteAllText(Path.Combine(Directory.CreateDirectory(run).FullName, "demo-config.json"), TrainerConfigLoader.Serialize(config));
+        var mode = config.Reward.Mode;
         var result = TrainingRun.Run(config, resume: false, new SyncProgress(m =>
         {
-            if (m.Step % 5 == 0 || m.Step == 1) log($"ppo-{mode} " + Commands.TrainerCli.StepLine(m, o.PpoSteps));
+            if (m.Step % 5 == 0 || m.Step == 1) log($"ppo-{mode} " + Commands.TrainerCli.StepLine(m, config.Run.Steps));
         }));
         return result.OutputDirectory;
     }

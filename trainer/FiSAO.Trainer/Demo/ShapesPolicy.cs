@@ -15,7 +15,7 @@ namespace FiSAO.Trainer.Demo;
 /// <summary>Supervised warm-up settings.</summary>
 public sealed record WarmUpOptions
 {
-    public int Steps { get; init; } = 2000;
+    public int Steps { get; init; } = 6000;
     public int BatchSize { get; init; } = 16;
     public double LearningRate { get; init; } = 3e-3;
 
@@ -25,7 +25,7 @@ public sealed record WarmUpOptions
     public long Seed { get; init; } = 7;
 
     /// <summary>Training scenes (rendered once; their frozen vision-tower features are computed once and cached).</summary>
-    public int Scenes { get; init; } = 2000;
+    public int Scenes { get; init; } = 8000;
 }
 
 /// <summary>

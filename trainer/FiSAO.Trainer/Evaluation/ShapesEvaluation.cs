@@ -15,8 +15,14 @@ namespace FiSAO.Trainer.Evaluation;
 public sealed record ShapesEvaluationResult
 {
     [JsonPropertyName("scenes")] public int Scenes { get; init; }
+
+    /// <summary>0: greedy decoding.</summary>
+    [JsonPropertyName("temperature")] public double Temperature { get; init; }
     [JsonPropertyName("chair_s")] public double ChairS { get; init; }
     [JsonPropertyName("chair_i")] public double ChairI { get; init; }
+
+    /// <summary>CHAIR_i with each object counted once per caption: repeating a correct object does not dilute it.</summary>
+    [JsonPropertyName("chair_i_distinct")] public double ChairIDistinct { get; init; }
     [JsonPropertyName("recall")] public double Recall { get; init; }
     [JsonPropertyName("mentions")] public int Mentions { get; init; }
     [JsonPropertyName("hallucinated_mentions")] public int HallucinatedMentions { get; init; }
@@ -27,52 +33,59 @@ public sealed record ShapesEvaluationResult
 }
 
 /// <summary>
-/// Greedy captions for held-out shapes scenes (a seed the warm-up and PPO never see), judged against the scenes' ground
+/// Captions for held-out shapes scenes (a seed the warm-up and PPO never see), judged against the scenes' ground
 /// truth with the project's CHAIR implementation over the world's entity set (every entity, all surface forms; the strict
 /// COCO subset of CHAIR has no shapes-world objects): CHAIR_s = captions with a hallucinated
 /// object / captions, CHAIR_i = hallucinated mentions / mentions, recall = ground-truth objects mentioned / ground-truth
-/// objects. With a verifier, every mention's token reward is collected too (the paper's Figure 4).
+/// objects (CHAIR_i counts every occurrence, as the reference CHAIR does; <c>chair_i_distinct</c> counts each object once
+/// per caption, so a policy that repeats a correct object cannot lower it). Greedy decoding by default; with a temperature,
+/// sampling seeded per scene. With a verifier, every mention's token reward is collected too (the paper's Figure 4).
 /// </summary>
 public static class ShapesEvaluation
 {
     public static ShapesEvaluationResult Run(string policyDirectory, string? adapters, long seed, int scenes, VerifierReward? verifier,
-        int maxNewTokens = 40, string prompt = "Describe this image.", int batchSize = 25)
+        int maxNewTokens = 40, string prompt = "Describe this image.", int batchSize = 25, double temperature = 0)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using var policy = LlavaPolicy.Load(policyDirectory, TorchTarget.Cpu(), adapterDirectory: adapters);
-        var images = ClipImageProcessor.FromDirectory(policyDirectory);
         var source = new ShapesPromptSource(seed, scenes, prompt);
         var chair = new ChairEvaluator(ShapesVocabulary.EntitySet, ChairMatching.Extended, ChairVocabulary.AllEntities);
         var total = ChairScores.Empty;
         var rewards = new List<float>();
         var examples = new List<string>();
-        long tokens = 0;
-        for (var start = 0; start < scenes; start += batchSize)
-        {
-            var samples = Enumerable.Range(start, Math.Min(batchSize, scenes - start)).Select(source.Get).ToList();
-            GenerationResult result;
-            using (var scope = torch.NewDisposeScope())
+        long tokens = 0, distinctMentioned = 0, distinctHallucinated = 0;
+        // Greedy (temperature 0), or sampled with a seed per scene so before and after see the same uniforms.
+        GenerationOptions Options(int start) => temperature <= 0
+            ? GenerationOptions.Greedy(maxNewTokens)
+            : new GenerationOptions
             {
-                var features = policy.ImageFeatures(images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)]));
-                var prompts = PromptBatch.LeftPadded(samples.Select(s => policy.EncodePrompt(s.Prompt)), policy.Tokenizer.PadId!.Value);
-                result = policy.GenerateFromFeatures(prompts, features, GenerationOptions.Greedy(maxNewTokens));
-            }
+                MaxNewTokens = maxNewTokens,
+                Temperature = temperature,
+                RowSeeds = [.. Enumerable.Range(start, Math.Min(batchSize, scenes - start)).Select(i => Training.Seeds.Derive(seed, i, 0xe7a1))],
+            };
+        foreach (var (samples, sequences) in Generate(policy, policyDirectory, source, Options, batchSize))
+        {
             for (var i = 0; i < samples.Count; i++)
             {
-                var text = result.Sequences[i].Text ?? "";
-                total = total.Add(chair.Evaluate([(text, samples[i].Objects!)]));
-                tokens += result.Sequences[i].TokenIds.Count;
+                var text = sequences[i].Text ?? "";
+                var caption = chair.EvaluateCaption(text, samples[i].Objects!);
+                total = total.Add(ChairEvaluator.Score([caption]));
+                distinctHallucinated += caption.HallucinatedObjects.Count;
+                distinctMentioned += caption.HallucinatedObjects.Count + caption.RecalledObjects.Count;
+                tokens += sequences[i].TokenIds.Count;
                 if (examples.Count < 6) examples.Add($"[{string.Join(", ", samples[i].Objects!)}] {text.Trim()}");
             }
             if (verifier is not null)
-                foreach (var scored in verifier.Score(samples, result.Sequences))
+                foreach (var scored in verifier.Score(samples, sequences))
                     rewards.AddRange(scored.Mentions.Select(m => m.Reward));
         }
         return new ShapesEvaluationResult
         {
             Scenes = scenes,
+            Temperature = temperature,
             ChairS = total.ChairS,
             ChairI = total.ChairI,
+            ChairIDistinct = distinctMentioned == 0 ? 0 : (double)distinctHallucinated / distinctMentioned,
             Recall = total.Recall,
             Mentions = total.Mentions,
             HallucinatedMentions = total.HallucinatedMentions,
@@ -81,5 +94,27 @@ public static class ShapesEvaluation
             Examples = examples,
             Seconds = watch.Elapsed.TotalSeconds,
         };
+    }
+
+    /// <summary>
+    /// Responses of <paramref name="policy"/> to every sample of <paramref name="source"/>, a batch at a time (left-padded
+    /// prompts; <paramref name="options"/> gets the batch's first index, so sampled batches can be seeded by position).
+    /// </summary>
+    public static IEnumerable<(List<PromptSample> Samples, IReadOnlyList<GeneratedSequence> Sequences)> Generate(LlavaPolicy policy,
+        string policyDirectory, IPromptSource source, Func<int, GenerationOptions> options, int batchSize = 25)
+    {
+        var images = ClipImageProcessor.FromDirectory(policyDirectory);
+        for (var start = 0; start < source.Count; start += batchSize)
+        {
+            var samples = Enumerable.Range(start, Math.Min(batchSize, source.Count - start)).Select(source.Get).ToList();
+            GenerationResult result;
+            using (var scope = torch.NewDisposeScope())
+            {
+                var features = policy.ImageFeatures(images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)]));
+                var prompts = PromptBatch.LeftPadded(samples.Select(s => policy.EncodePrompt(s.Prompt)), policy.Tokenizer.PadId!.Value);
+                result = policy.GenerateFromFeatures(prompts, features, options(start));
+            }
+            yield return (samples, result.Sequences);
+        }
     }
 }

@@ -94,6 +94,29 @@ public sealed class VerifierReward : IRewardSource
         return sentence;
     }
 
+    /// <summary>
+    /// The Eq. 7 baselines from responses with known objects (the paper calibrates on the policy's own generated
+    /// responses): one Calibrate call with every (image, SentencePiece pieces, ground truth); with
+    /// <paramref name="apply"/> the verifier makes the result its active calibration (until it restarts).
+    /// </summary>
+    public async Task<CalibrateResponse> CalibrateAsync(IReadOnlyList<PromptSample> samples, IReadOnlyList<GeneratedSequence> responses, bool apply,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new CalibrateRequest { Apply = apply };
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var tokens = new TokenList { TokenFormat = TokenFormat.SentencePiece };
+            tokens.Tokens.Add(responses[i].Pieces ?? throw new InvalidOperationException("The generator returned no pieces."));
+            request.Samples.Add(new CalibrationSample
+            {
+                Image = new ImageRef { Data = Google.Protobuf.ByteString.CopyFrom(samples[i].Image) },
+                Tokens = tokens,
+                GroundTruthObjects = { samples[i].Objects ?? throw new InvalidOperationException($"Sample {samples[i].Index} has no ground-truth objects.") },
+            });
+        }
+        return await _client.CalibrateAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
     private double Normalise(double s)
     {
         var (mean, variance, count) = SentenceStatistics;
