@@ -59,7 +59,7 @@ public static class ShapesCommands
         var featureLayer = new Option<int>("--vision-feature-layer")
         {
             Description = "Vision-tower layer whose patch features the policy sees (LLaVA-1.5: -2, the penultimate).",
-            DefaultValueFactory = _ => new ShapesDemoOptions { OutputDirectory = "", DataDirectory = "" }.Policy.VisionFeatureLayer,
+            DefaultValueFactory = _ => ShapesDemoOptions.DefaultPolicy.VisionFeatureLayer,
         };
         var set = new Option<string[]>("--set") { Description = "Override a key of the PPO runs' config: section.key=value (repeatable), as in 'train --set'." };
         var command = new Command("shapes-demo", "Shapes world end to end: CLIP, warm-up (hallucinating policy), calibration, FiSAO PPO against the verifier, CHAIR before/after, sentence-reward ablation.")
@@ -78,7 +78,7 @@ public static class ShapesCommands
                 SentenceAblation = !parse.GetValue(noAblation),
                 Threads = parse.GetValue(threads),
                 CalibrationScenes = parse.GetValue(calibration),
-                Policy = new ShapesDemoOptions { OutputDirectory = o, DataDirectory = o }.Policy with { VisionFeatureLayer = parse.GetValue(featureLayer) },
+                Policy = ShapesDemoOptions.DefaultPolicy with { VisionFeatureLayer = parse.GetValue(featureLayer) },
                 Overrides = parse.GetValue(set) ?? [],
             };
             return ShapesDemo.RunAsync(options, line => Console.WriteLine(line)).GetAwaiter().GetResult();

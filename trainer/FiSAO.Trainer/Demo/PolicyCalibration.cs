@@ -28,11 +28,11 @@ public static class PolicyCalibration
         var responses = new List<GeneratedSequence>(scenes);
         using (var policy = LlavaPolicy.Load(policyDirectory, TorchTarget.Cpu()))
         {
-            var batches = ShapesEvaluation.Generate(policy, policyDirectory, source, start => new GenerationOptions
+            var batches = ShapesEvaluation.Generate(policy, policyDirectory, source, (start, count) => new GenerationOptions
             {
                 MaxNewTokens = maxNewTokens,
                 Temperature = temperature,
-                RowSeeds = [.. Enumerable.Range(start, Math.Min(25, scenes - start)).Select(i => Seeds.Derive(seed, 0, i, 0xca1))],
+                RowSeeds = [.. Enumerable.Range(start, count).Select(i => Seeds.Derive(seed, 0, i, 0xca1))],
             });
             foreach (var (batchSamples, sequences) in batches)
             {

@@ -20,7 +20,10 @@ public sealed record ShapesDemoOptions
 
     /// <summary>A running verifier to use instead of starting one (its model folder must be readable here).</summary>
     public string? VerifierAddress { get; init; }
-    public PolicySpec Policy { get; init; } = new() { HiddenSize = 128, IntermediateSize = 256, Layers = 2, Heads = 4, KeyValueHeads = 2, Seed = 5, VisionFeatureLayer = -2 };
+    public PolicySpec Policy { get; init; } = DefaultPolicy;
+
+    /// <summary>The demo's policy: a 2-layer GQA decoder reading the tower's penultimate layer.</summary>
+    public static PolicySpec DefaultPolicy { get; } = new() { HiddenSize = 128, IntermediateSize = 256, Layers = 2, Heads = 4, KeyValueHeads = 2, Seed = 5, VisionFeatureLayer = -2 };
     public WarmUpOptions WarmUp { get; init; } = new();
     public int EvaluationScenes { get; init; } = 200;
     public long EvaluationSeed { get; init; } = 4242;

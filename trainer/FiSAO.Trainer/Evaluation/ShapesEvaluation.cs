@@ -55,13 +55,13 @@ public static class ShapesEvaluation
         var examples = new List<string>();
         long tokens = 0, distinctMentioned = 0, distinctHallucinated = 0;
         // Greedy (temperature 0), or sampled with a seed per scene so before and after see the same uniforms.
-        GenerationOptions Options(int start) => temperature <= 0
+        GenerationOptions Options(int start, int count) => temperature <= 0
             ? GenerationOptions.Greedy(maxNewTokens)
             : new GenerationOptions
             {
                 MaxNewTokens = maxNewTokens,
                 Temperature = temperature,
-                RowSeeds = [.. Enumerable.Range(start, Math.Min(batchSize, scenes - start)).Select(i => Training.Seeds.Derive(seed, i, 0xe7a1))],
+                RowSeeds = [.. Enumerable.Range(start, count).Select(i => Training.Seeds.Derive(seed, i, 0xe7a1))],
             };
         foreach (var (samples, sequences) in Generate(policy, policyDirectory, source, Options, batchSize))
         {
@@ -98,10 +98,10 @@ public static class ShapesEvaluation
 
     /// <summary>
     /// Responses of <paramref name="policy"/> to every sample of <paramref name="source"/>, a batch at a time (left-padded
-    /// prompts; <paramref name="options"/> gets the batch's first index, so sampled batches can be seeded by position).
+    /// prompts; <paramref name="options"/> gets the batch's first index and size, so sampled rows can be seeded by position).
     /// </summary>
     public static IEnumerable<(List<PromptSample> Samples, IReadOnlyList<GeneratedSequence> Sequences)> Generate(LlavaPolicy policy,
-        string policyDirectory, IPromptSource source, Func<int, GenerationOptions> options, int batchSize = 25)
+        string policyDirectory, IPromptSource source, Func<int, int, GenerationOptions> options, int batchSize = 25)
     {
         var images = ClipImageProcessor.FromDirectory(policyDirectory);
         for (var start = 0; start < source.Count; start += batchSize)
@@ -112,7 +112,7 @@ public static class ShapesEvaluation
             {
                 var features = policy.ImageFeatures(images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)]));
                 var prompts = PromptBatch.LeftPadded(samples.Select(s => policy.EncodePrompt(s.Prompt)), policy.Tokenizer.PadId!.Value);
-                result = policy.GenerateFromFeatures(prompts, features, options(start));
+                result = policy.GenerateFromFeatures(prompts, features, options(start, samples.Count));
             }
             yield return (samples, result.Sequences);
         }

@@ -109,7 +109,7 @@ public sealed class VerifierReward : IRewardSource
             tokens.Tokens.Add(responses[i].Pieces ?? throw new InvalidOperationException("The generator returned no pieces."));
             request.Samples.Add(new CalibrationSample
             {
-                Image = new ImageRef { Data = Google.Protobuf.ByteString.CopyFrom(samples[i].Image) },
+                Image = new ImageRef { Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(samples[i].Image) },
                 Tokens = tokens,
                 GroundTruthObjects = { samples[i].Objects ?? throw new InvalidOperationException($"Sample {samples[i].Index} has no ground-truth objects.") },
             });
