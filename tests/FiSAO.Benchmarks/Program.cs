@@ -2,11 +2,11 @@ using System.Globalization;
 using FiSAO.Benchmarks;
 
 // Usage: clip-image [--batches 1,16] [--warmup 3] [--reps 10] [--threads <cores>]
-//        verifier [--seconds 8] [--images 192] [--concurrency 1,8,64] [--threads <cores>]
+//        verifier [--seconds 8] [--images 192] [--concurrency 1,8,64] [--threads <cores>] [--batch-invariant true]
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine("usage: FiSAO.Benchmarks clip-image [--batches 1,16] [--warmup 3] [--reps 10] [--threads N]");
-    Console.WriteLine("       FiSAO.Benchmarks verifier [--seconds 8] [--images 192] [--concurrency 1,8,64] [--threads N]");
+    Console.WriteLine("       FiSAO.Benchmarks verifier [--seconds 8] [--images 192] [--concurrency 1,8,64] [--threads N] [--batch-invariant true]");
     return args.Length == 0 ? 1 : 0;
 }
 
@@ -35,7 +35,8 @@ switch (args[0])
         var levels = options.TryGetValue("concurrency", out var c)
             ? c.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
             : [1, 8, 64];
-        return await VerifierBenchmark.RunAsync(Option("seconds", 8), Option("images", 192), levels, Option("threads", Environment.ProcessorCount));
+        var invariant = options.TryGetValue("batch-invariant", out var bi) && bool.Parse(bi);
+        return await VerifierBenchmark.RunAsync(Option("seconds", 8), Option("images", 192), levels, Option("threads", Environment.ProcessorCount), invariant);
     default:
         Console.Error.WriteLine($"unknown command '{args[0]}'; known: clip-image, verifier");
         return 2;

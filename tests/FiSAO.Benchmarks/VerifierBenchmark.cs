@@ -32,7 +32,7 @@ public static class VerifierBenchmark
         "▁birds ▁fly ▁over ▁the ▁trees ▁while ▁the ▁sun ▁sets ▁slowly ▁behind ▁the ▁green ▁hills ▁in ▁the ▁far ▁distance ▁on ▁this ▁quiet ▁evening ▁.")
         .Split(' ');
 
-    public static async Task<int> RunAsync(int seconds, int uncachedImages, int[] concurrencies, int threads)
+    public static async Task<int> RunAsync(int seconds, int uncachedImages, int[] concurrencies, int threads, bool batchInvariant = false)
     {
         if (Response.Length != 64) throw new InvalidOperationException($"response has {Response.Length} tokens");
         var root = Path.Combine(Path.GetTempPath(), "fisao-bench-verifier");
@@ -43,6 +43,7 @@ public static class VerifierBenchmark
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration["Verifier:TorchThreads"] = threads.ToString(CultureInfo.InvariantCulture);
+        builder.Configuration["Verifier:Batching:BatchInvariant"] = batchInvariant ? "true" : "false";
         builder.AddVerifier(args);
         await using var app = builder.Build();
         app.MapVerifier();
@@ -51,7 +52,8 @@ public static class VerifierBenchmark
         using var channel = GrpcChannel.ForAddress(app.Urls.First(), new GrpcChannelOptions { MaxReceiveMessageSize = null });
         var client = new FiSAO.Verifier.V1.Verifier.VerifierClient(channel);
         Console.WriteLine($"verifier bench: ViT-B/32 image tower (random), fp32, threads={threads}, encode batch {engine.Batching.MaxBatchSize}, " +
-                          $"max delay {engine.Batching.MaxQueueDelayMs} ms; {Response.Length}-token responses; client and server in one process");
+                          $"max delay {engine.Batching.MaxQueueDelayMs} ms{(batchInvariant ? ", batch-invariant (one forward pass per image)" : "")}; " +
+                          $"{Response.Length}-token responses; client and server in one process");
 
         // 1. Raw batched forward pass of the same model (the ceiling for uncached images).
         var images = Enumerable.Range(0, uncachedImages).Select(Png).ToList();

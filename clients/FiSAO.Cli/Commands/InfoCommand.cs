@@ -44,7 +44,7 @@ internal static class InfoCommand
                        $"hallucination denominator {settings.HallucinationDenominator}, bounds {settings.ScoreBounds}, clip {settings.ClipToUnitRange}");
         Row("limits", $"message {limits.MaxMessageBytes / (1024 * 1024)} MiB, image {limits.MaxImageBytes / (1024 * 1024)} MiB / {limits.MaxImagePixels:N0} px, " +
                       $"{limits.MaxTokens} tokens, {limits.MaxBatchItems} items per batch");
-        Row("batching", $"queue {limits.QueueCapacity}, encode batch {limits.MaxEncodeBatch}, delay {limits.MaxQueueDelayMs} ms");
+        Row("batching", $"queue {limits.QueueCapacity}, encode batch {limits.MaxEncodeBatch}, delay {limits.MaxQueueDelayMs} ms{(limits.BatchInvariant ? ", batch-invariant (one forward pass per input)" : "")}");
         return grid;
     }
 

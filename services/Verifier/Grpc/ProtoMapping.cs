@@ -129,6 +129,7 @@ public static class ProtoMapping
                 QueueCapacity = d.Batching.QueueCapacity,
                 MaxEncodeBatch = d.Batching.MaxBatchSize,
                 MaxQueueDelayMs = d.Batching.MaxQueueDelayMs,
+                BatchInvariant = d.Batching.BatchInvariant,
             },
         };
         if (d.Calibration is { } c) info.Calibration = ToProto(c);

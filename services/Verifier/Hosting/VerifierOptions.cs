@@ -77,6 +77,12 @@ public sealed class BatchingOptions
 
     /// <summary>Images waiting to be encoded; beyond it callers get RESOURCE_EXHAUSTED / 429 at once.</summary>
     [Range(1, 1_000_000)] public int QueueCapacity { get; set; } = 256;
+
+    /// <summary>Run the encoder once per image (and per text) instead of once per batch, so that a score does not depend
+    /// on what else was in flight: libtorch's kernels may sum in another order for another batch size, which moves
+    /// features in their last bits and makes training runs against a busy verifier irreproducible. Costs throughput
+    /// (README, benchmarks); the queue still gathers work so the inference thread wakes once per batch.</summary>
+    public bool BatchInvariant { get; set; }
 }
 
 /// <summary>The embedded shapes-world default's training recipe; unset values keep the built-in recipe. A changed recipe

@@ -229,16 +229,20 @@ public sealed class VerifierEngine : IDisposable
         var texts = jobs.Select((j, i) => (j, i)).Where(p => p.j.Text is not null).ToList();
         if (images.Count > 0)
         {
-            var features = _model.EncodeImages(images.Select(p => p.j.Pixels!).ToList());
+            var features = EncodeAll(images.Select(p => p.j.Pixels!).ToList(), _model.EncodeImages);
             for (int k = 0; k < images.Count; k++) results[images[k].i] = features[k];
         }
         if (texts.Count > 0)
         {
-            var features = _model.EncodeTexts(texts.Select(p => p.j.Text!).ToList());
+            var features = EncodeAll(texts.Select(p => p.j.Text!).ToList(), _model.EncodeTexts);
             for (int k = 0; k < texts.Count; k++) results[texts[k].i] = features[k];
         }
         return results;
     }
+
+    /// <summary>One forward pass for the batch, or one per input when scores must not depend on the batch.</summary>
+    IReadOnlyList<float[]> EncodeAll<T>(IReadOnlyList<T> inputs, Func<IReadOnlyList<T>, float[][]> encode) =>
+        Batching.BatchInvariant ? inputs.Select(x => encode([x])[0]).ToList() : encode(inputs);
 
     public void Dispose() => _encoder.Dispose();
 

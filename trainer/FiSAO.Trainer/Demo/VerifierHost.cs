@@ -44,10 +44,11 @@ public sealed class VerifierHost : IDisposable
     /// <summary>
     /// The verifier's embedded default (no <c>--model</c>): the shapes-world CLIP, its entity list and calibration, built
     /// into <paramref name="dataDirectory"/> on the first start (minutes; its progress lines go to <paramref name="log"/>)
-    /// and reused afterwards.
+    /// and reused afterwards. Batch-invariant encoding: an image's score must not depend on which other images happened to
+    /// share its encoder batch, or two runs of the demo drift apart.
     /// </summary>
     public static Task<VerifierHost> StartDefaultAsync(string dataDirectory, Action<string> log) =>
-        StartAsync(["--data-dir", dataDirectory], TimeSpan.FromMinutes(30), log);
+        StartAsync(["--data-dir", dataDirectory, "--Verifier:Batching:BatchInvariant", "true"], TimeSpan.FromMinutes(30), log);
 
     private static async Task<VerifierHost> StartAsync(string[] arguments, TimeSpan timeout, Action<string>? log)
     {
