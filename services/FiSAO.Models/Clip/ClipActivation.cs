@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FiSAO.Models.Clip;
@@ -8,6 +9,8 @@ public static class ClipActivation
     public const string QuickGelu = "quick_gelu";
     public const string Gelu = "gelu";
 
+    private static readonly Scalar QuickGeluScale = 1.702.ToScalar();
+
     public static void Validate(string name)
     {
         if (name is not (QuickGelu or Gelu))
@@ -17,7 +20,7 @@ public static class ClipActivation
     public static Tensor Apply(string name, Tensor x) => name switch
     {
         // OpenAI's sigmoid approximation, x * sigmoid(1.702 x), which their checkpoints were trained with.
-        QuickGelu => x * (x * 1.702).sigmoid(),
+        QuickGelu => x * (x * QuickGeluScale).sigmoid(),
         Gelu => nn.functional.gelu(x),
         _ => throw new NotSupportedException($"hidden_act '{name}' is not supported."),
     };

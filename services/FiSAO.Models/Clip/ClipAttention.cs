@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,14 +18,14 @@ public sealed class ClipAttention : nn.Module<Tensor, Tensor?, Tensor>
 
     private readonly int _heads;
     private readonly int _headDim;
-    private readonly double _scale;
+    private readonly Scalar _scale; // 1 / sqrt(head_dim), Float64; disposed with the module
 
     public ClipAttention(int hiddenSize, int numHeads, Device? device = null, ScalarType dtype = ScalarType.Float32)
         : base(nameof(ClipAttention))
     {
         _heads = numHeads;
         _headDim = hiddenSize / numHeads;
-        _scale = 1.0 / Math.Sqrt(_headDim);
+        _scale = (1.0 / Math.Sqrt(_headDim)).ToScalar();
         q_proj = nn.Linear(hiddenSize, hiddenSize, hasBias: true, device: device, dtype: dtype);
         k_proj = nn.Linear(hiddenSize, hiddenSize, hasBias: true, device: device, dtype: dtype);
         v_proj = nn.Linear(hiddenSize, hiddenSize, hasBias: true, device: device, dtype: dtype);
@@ -45,10 +46,16 @@ public sealed class ClipAttention : nn.Module<Tensor, Tensor?, Tensor>
         var scores = q.matmul(k.transpose(-1, -2)) * _scale;
         // Softmax in fp32 as HF's eager path does; the mask is fp32 too, so half-precision scores cannot overflow to -inf.
         var scores32 = scores.to(ScalarType.Float32);
-        if (additiveMask is not null) scores32 = scores32 + additiveMask;
+        if (additiveMask is not null) scores32 = scores32.add(additiveMask, Scalars.One);
         var probs = scores32.softmax(-1).to(hiddenStates.dtype);
 
         var context = probs.matmul(v).transpose(1, 2).reshape(b, t, d);
         return out_proj.forward(context).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _scale.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,8 +29,8 @@ public sealed class ClipEncoderLayer : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor hiddenStates, Tensor? additiveMask)
     {
         using var scope = torch.NewDisposeScope();
-        var h = hiddenStates + self_attn.forward(layer_norm1.forward(hiddenStates), additiveMask);
-        h = h + mlp.forward(layer_norm2.forward(h));
+        var h = hiddenStates.add(self_attn.forward(layer_norm1.forward(hiddenStates), additiveMask), Scalars.One);
+        h = h.add(mlp.forward(layer_norm2.forward(h)), Scalars.One);
         return h.MoveToOuterDisposeScope();
     }
 }

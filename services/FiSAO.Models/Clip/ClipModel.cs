@@ -29,7 +29,8 @@ public sealed class ClipModel : nn.Module
         vision_model = new ClipVisionTransformer(config.VisionConfig, device, dtype);
         visual_projection = nn.Linear(config.VisionConfig.HiddenSize, config.ProjectionDim, hasBias: false, device: device, dtype: dtype);
         text_projection = nn.Linear(config.TextConfig.HiddenSize, config.ProjectionDim, hasBias: false, device: device, dtype: dtype);
-        logit_scale = new Parameter(torch.full(Array.Empty<long>(), config.LogitScaleInitValue, dtype: dtype, device: device));
+        using (var init = config.LogitScaleInitValue.ToScalar())
+            logit_scale = new Parameter(torch.full(Array.Empty<long>(), init, dtype: dtype, device: device));
         RegisterComponents();
         eval();
     }
@@ -87,9 +88,10 @@ public sealed class ClipModel : nn.Module
         using var noGrad = torch.no_grad();
         var image = imageFeatures.to(ScalarType.Float32, Device);
         var text = textFeatures.to(ScalarType.Float32, Device);
-        image = image / image.pow(2).sum(-1, keepdim: true).sqrt();
-        text = text / text.pow(2).sum(-1, keepdim: true).sqrt();
-        return (image.matmul(text.t()) * LogitScaleExp).MoveToOuterDisposeScope();
+        image = image / image.pow(Scalars.Two).sum(-1, keepdim: true).sqrt();
+        text = text / text.pow(Scalars.Two).sum(-1, keepdim: true).sqrt();
+        using var scale = LogitScaleExp.ToScalar();
+        return (image.matmul(text.t()) * scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>HF <c>get_text_features</c>: projected, unnormalised text embeddings [B, projection_dim].</summary>

@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,6 +33,6 @@ public sealed class ClipTextEmbeddings : nn.Module<Tensor, Tensor>
         using var scope = torch.NewDisposeScope();
         // HF's position_ids buffer is arange(max_positions)[:L]; slicing the weight is the same lookup.
         var positions = position_embedding.weight!.narrow(0, 0, length);
-        return (token_embedding.forward(inputIds) + positions).MoveToOuterDisposeScope();
+        return token_embedding.forward(inputIds).add(positions, Scalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,6 +13,9 @@ public sealed class ClipTextTransformer : nn.Module<Tensor, Tensor?, ClipTransfo
 {
     /// <summary>The eos_token_id of configs written before HF PR #24773 (openai checkpoints).</summary>
     public const int LegacyEosTokenId = 2;
+
+    /// <summary>The additive mask's value for a blocked key (fp32's most negative finite value).</summary>
+    private static readonly Scalar BlockedScore = float.MinValue.ToScalar();
 
 #pragma warning disable IDE1006
     private readonly ClipTextEmbeddings embeddings;
@@ -56,20 +60,22 @@ public sealed class ClipTextTransformer : nn.Module<Tensor, Tensor?, ClipTransfo
     /// HF's pooling rule: legacy configs (eos_token_id == 2) take the argmax of the ids (openai's end-of-text 49407 is the
     /// largest id); otherwise the first position holding eos_token_id (0 when absent, as in HF).
     /// </summary>
-    private Tensor PoolingIndex(Tensor ids) =>
-        Config.EosTokenId == LegacyEosTokenId
-            ? ids.argmax(-1)
-            : ids.eq(Config.EosTokenId).to(ScalarType.Int32).argmax(-1);
+    private Tensor PoolingIndex(Tensor ids)
+    {
+        if (Config.EosTokenId == LegacyEosTokenId) return ids.argmax(-1);
+        using var eos = Config.EosTokenId.ToScalar();
+        return ids.eq(eos).to(ScalarType.Int32).argmax(-1);
+    }
 
     /// <summary>fp32 [B, 1, L, L] mask: float.MinValue where a query may not see a key (future token or padding), else 0.</summary>
     private static Tensor BuildAdditiveMask(long batch, long length, Tensor? attentionMask, Device device)
     {
         var blocked = torch.ones(length, length, ScalarType.Bool, device).triu(1).view(1, 1, length, length);
         if (attentionMask is not null)
-            blocked = blocked.logical_or(attentionMask.to(device).eq(0).view(batch, 1, 1, length));
+            blocked = blocked.logical_or(attentionMask.to(device).eq(Scalars.Zero).view(batch, 1, 1, length));
         // masked_fill (not adding two minima) keeps every entry finite, so fully masked rows stay NaN-free.
         return torch.zeros(blocked.shape[0], 1, length, length, ScalarType.Float32, device)
-            .masked_fill(blocked, float.MinValue);
+            .masked_fill(blocked, BlockedScore);
     }
 
     private static string FormatShape(long[] shape) => "[" + string.Join(", ", shape) + "]";

@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,7 +24,8 @@ public sealed class ClipVisionEmbeddings : nn.Module<Tensor, Tensor>
     {
         _config = config;
         using (var noise = torch.randn(config.HiddenSize, dtype: dtype, device: device))
-            class_embedding = new Parameter(noise * Math.Pow(config.HiddenSize, -0.5)); // HF's init; loading overwrites it
+        using (var std = Math.Pow(config.HiddenSize, -0.5).ToScalar())
+            class_embedding = new Parameter(noise * std); // HF's init; loading overwrites it
         patch_embedding = nn.Conv2d(config.NumChannels, config.HiddenSize, kernel_size: config.PatchSize, stride: config.PatchSize,
             bias: false, device: device, dtype: dtype);
         position_embedding = nn.Embedding(config.NumPositions, config.HiddenSize, device: device, dtype: dtype);
@@ -44,7 +46,7 @@ public sealed class ClipVisionEmbeddings : nn.Module<Tensor, Tensor>
         var patches = patch_embedding.forward(pixelValues.to(weight.dtype, weight.device)); // [B, D, g, g]
         patches = patches.flatten(2).transpose(1, 2);                                        // [B, g*g, D]
         var cls = class_embedding.view(1, 1, -1).expand(shape[0], 1, -1);
-        var embeddings = torch.cat([cls, patches], 1) + position_embedding.weight!;
+        var embeddings = torch.cat([cls, patches], 1).add(position_embedding.weight!, Scalars.One);
         return embeddings.MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using FiSAO.Models.Lora;
+using FiSAO.Models.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,7 +24,7 @@ public sealed class LlamaAttention : nn.Module, ILinearContainer
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
-    private readonly double _scaling;
+    private readonly Scalar _scaling; // 1 / sqrt(head_dim), Float64; disposed with the module
     private readonly LlamaAttentionImplementation _implementation;
 
     public LlamaAttention(LlamaConfig config, int layerIndex, LlamaAttentionImplementation implementation = LlamaAttentionImplementation.Sdpa,
@@ -34,7 +35,7 @@ public sealed class LlamaAttention : nn.Module, ILinearContainer
         _heads = config.NumAttentionHeads;
         _kvHeads = config.KeyValueHeads;
         _headDim = config.HeadDimension;
-        _scaling = Math.Pow(_headDim, -0.5);
+        _scaling = Math.Pow(_headDim, -0.5).ToScalar();
         _implementation = implementation;
         var d = config.HiddenSize;
         q_proj = nn.Linear(d, _heads * _headDim, hasBias: config.AttentionBias, device: device, dtype: dtype);
@@ -103,12 +104,18 @@ public sealed class LlamaAttention : nn.Module, ILinearContainer
         {
             var scores = q.matmul(k.transpose(2, 3)) * _scaling;
             // HF eager: add the mask, softmax in fp32, back to the activations' dtype.
-            var probs = (scores.to(ScalarType.Float32) + additiveMask.to(ScalarType.Float32)).softmax(-1).to(q.dtype);
+            var probs = scores.to(ScalarType.Float32).add(additiveMask.to(ScalarType.Float32), Scalars.One).softmax(-1).to(q.dtype);
             context = probs.matmul(v);
         }
 
         context = context.transpose(1, 2).reshape(b, t, _heads * _headDim);
         return o_proj.forward(context).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _scaling.Dispose();
+        base.Dispose(disposing);
     }
 
     /// <summary>HF <c>repeat_kv</c>: [B, kv, T, D] -> [B, kv * n, T, D], each key/value head repeated n times in place.</summary>

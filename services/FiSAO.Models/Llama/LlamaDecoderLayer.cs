@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,8 +32,8 @@ public sealed class LlamaDecoderLayer : nn.Module
     public Tensor Forward(Tensor hiddenStates, Tensor cos, Tensor sin, Tensor additiveMask, LlamaKvCache? cache)
     {
         using var scope = torch.NewDisposeScope();
-        var h = hiddenStates + self_attn.Forward(input_layernorm.forward(hiddenStates), cos, sin, additiveMask, cache);
-        h = h + mlp.forward(post_attention_layernorm.forward(h));
+        var h = hiddenStates.add(self_attn.Forward(input_layernorm.forward(hiddenStates), cos, sin, additiveMask, cache), Scalars.One);
+        h = h.add(mlp.forward(post_attention_layernorm.forward(h)), Scalars.One);
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -78,8 +79,8 @@ public sealed class LlamaModel : nn.Module
     {
         using var scope = torch.NewDisposeScope();
         var mask = attentionMask.to(ScalarType.Int64);
-        var positions = mask.cumsum(-1) - 1;
-        return positions.masked_fill(mask.eq(0), 1).MoveToOuterDisposeScope();
+        var positions = mask.cumsum(-1) - Scalars.One;
+        return positions.masked_fill(mask.eq(Scalars.Zero), Scalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -92,13 +93,16 @@ public sealed class LlamaModel : nn.Module
         using var scope = torch.NewDisposeScope();
         var device = attentionMask.device;
         var k = past + t;
-        var queryPositions = torch.arange(past, past + t, dtype: ScalarType.Int64, device: device).unsqueeze(1); // [T, 1]
-        var keyPositions = torch.arange(0, k, dtype: ScalarType.Int64, device: device).unsqueeze(0);              // [1, K]
-        var causal = keyPositions.le(queryPositions);                                                                // [T, K]
-        var keyIsReal = attentionMask.ne(0).unsqueeze(1).unsqueeze(1);                                               // [B, 1, 1, K]
-        var allowed = causal.unsqueeze(0).unsqueeze(0).logical_and(keyIsReal);                                      // [B, 1, T, K]
+        using var first = past.ToScalar();
+        using var end = k.ToScalar();
+        using var min = MinValue(dtype).ToScalar();
+        var queryPositions = torch.arange(first, end, Scalars.One, dtype: ScalarType.Int64, device: device).unsqueeze(1);      // [T, 1]
+        var keyPositions = torch.arange(Scalars.Zero, end, Scalars.One, dtype: ScalarType.Int64, device: device).unsqueeze(0); // [1, K]
+        var causal = keyPositions.le(queryPositions);                                                                          // [T, K]
+        var keyIsReal = attentionMask.ne(Scalars.Zero).unsqueeze(1).unsqueeze(1);                                              // [B, 1, 1, K]
+        var allowed = causal.unsqueeze(0).unsqueeze(0).logical_and(keyIsReal);                                                // [B, 1, T, K]
         var blocked = allowed.logical_not();
-        var additive = torch.zeros(blocked.shape, dtype, device).masked_fill(blocked, MinValue(dtype));
+        var additive = torch.zeros(blocked.shape, dtype, device).masked_fill(blocked, min);
         return additive.MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,12 +15,12 @@ public sealed class LlamaRmsNorm : nn.Module<Tensor, Tensor>
     private readonly Parameter weight;
 #pragma warning restore IDE1006
 
-    private readonly double _eps;
+    private readonly Scalar _eps; // Float64; disposed with the module
 
     public LlamaRmsNorm(int hiddenSize, double eps, Device? device = null, ScalarType dtype = ScalarType.Float32)
         : base(nameof(LlamaRmsNorm))
     {
-        _eps = eps;
+        _eps = eps.ToScalar();
         weight = new Parameter(torch.ones(hiddenSize, dtype: dtype, device: device));
         RegisterComponents();
     }
@@ -29,8 +30,14 @@ public sealed class LlamaRmsNorm : nn.Module<Tensor, Tensor>
         using var scope = torch.NewDisposeScope();
         var inputType = hiddenStates.dtype;
         var h = hiddenStates.to(ScalarType.Float32);
-        var variance = h.pow(2).mean([-1L], keepdim: true);
-        h = h * torch.rsqrt(variance + _eps);
+        var variance = h.pow(Scalars.Two).mean([-1L], keepdim: true);
+        h = h * torch.rsqrt(variance.add(_eps, Scalars.One));
         return (weight * h.to(inputType)).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _eps.Dispose();
+        base.Dispose(disposing);
     }
 }

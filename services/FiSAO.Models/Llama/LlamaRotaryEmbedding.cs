@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,9 +18,12 @@ public sealed class LlamaRotaryEmbedding : nn.Module
         if (headDim <= 0 || headDim % 2 != 0) throw new ArgumentOutOfRangeException(nameof(headDim), headDim, "head_dim must be positive and even.");
         HeadDim = headDim;
         // HF: 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).float() / dim)), all in fp32 on CPU.
-        using var exponents = torch.arange(0, headDim, 2, dtype: ScalarType.Int64).to(ScalarType.Float32) / (float)headDim;
-        using var powers = torch.pow(torch.tensor((float)theta), exponents);
-        using var inv = powers.reciprocal();
+        using var scope = torch.NewDisposeScope();
+        using var stop = headDim.ToScalar();
+        using var dim = ((float)headDim).ToScalar();
+        var exponents = torch.arange(Scalars.Zero, stop, Scalars.Two, dtype: ScalarType.Int64).to(ScalarType.Float32) / dim;
+        var powers = torch.pow(torch.tensor((float)theta), exponents);
+        var inv = powers.reciprocal();
         _invFreq = inv.data<float>().ToArray();
     }
 
@@ -46,7 +50,7 @@ public sealed class LlamaRotaryEmbedding : nn.Module
         using var scope = torch.NewDisposeScope();
         var c = cos.unsqueeze(1);
         var s = sin.unsqueeze(1);
-        return (x * c + RotateHalf(x) * s).MoveToOuterDisposeScope();
+        return (x * c).add(RotateHalf(x) * s, Scalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>HF <c>rotate_half</c>: (x1, x2) -> (-x2, x1) over the two halves of the last dimension.</summary>

@@ -95,13 +95,16 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     {
         using var scope = torch.NewDisposeScope();
         var ids = inputIds.to(ScalarType.Int64, Device);
-        var isImage = ids.eq(Config.ImageTokenIndex);
+        using var imageToken = Config.ImageTokenIndex.ToScalar();
+        var isImage = ids.eq(imageToken);
         if (imageRegionLength is { } region && region < ids.shape[1])
         {
-            var inRegion = torch.arange(ids.shape[1], device: Device).lt(region).unsqueeze(0);
+            using var length = ids.shape[1].ToScalar();
+            using var regionEnd = region.ToScalar();
+            var inRegion = torch.arange(Scalars.Zero, length, Scalars.One, device: Device).lt(regionEnd).unsqueeze(0);
             isImage = isImage.logical_and(inRegion);
         }
-        var lookup = Config.ImageTokenIndex >= Config.TextConfig.VocabSize ? ids.masked_fill(ids.eq(Config.ImageTokenIndex), 0) : ids;
+        var lookup = Config.ImageTokenIndex >= Config.TextConfig.VocabSize ? ids.masked_fill(ids.eq(imageToken), Scalars.Zero) : ids;
         var embeds = language_model.Model.Embed(lookup);
         if (imageFeatures is not null)
         {

@@ -1,4 +1,5 @@
 using FiSAO.Models.Llama;
+using FiSAO.Models.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -82,7 +83,7 @@ public static class LlavaGenerator
             Tensor newLogits;
             if (cache is not null)
             {
-                var positions = (newMask.sum(-1, keepdim: true) - 1).to(ScalarType.Int64);
+                var positions = (newMask.sum(-1, keepdim: true) - Scalars.One).to(ScalarType.Int64);
                 newLogits = lm.Forward(newEmbeds, newMask, positions, cache, logitsToKeep: 1);
             }
             else
@@ -115,27 +116,30 @@ public static class LlavaGenerator
     public static Tensor Sample(Tensor logits, GenerationOptions options, IReadOnlyList<Random> rowGenerators)
     {
         using var scope = torch.NewDisposeScope();
-        var scores = logits.to(ScalarType.Float32) / options.Temperature;
+        using var temperature = options.Temperature.ToScalar();
+        var scores = logits.to(ScalarType.Float32) / temperature;
         var vocab = scores.shape[^1];
         if (options.TopK > 0 && options.TopK < vocab)
         {
             var kth = scores.topk(options.TopK, -1).values.narrow(-1, options.TopK - 1, 1);
-            scores = scores.masked_fill(scores.lt(kth), double.NegativeInfinity);
+            scores = scores.masked_fill(scores.lt(kth), Scalars.NegativeInfinity);
         }
         if (options.TopP < 1.0)
         {
             // HF TopPLogitsWarper: sort ascending, drop tokens whose cumulative probability stays <= 1 - top_p, keep the top one.
             var (sorted, order) = scores.sort(-1, descending: false);
             var cumulative = sorted.softmax(-1).cumsum(-1);
-            var removeSorted = cumulative.le(1 - options.TopP);
-            removeSorted.narrow(-1, vocab - 1, 1).fill_(false);
+            using var threshold = (1 - options.TopP).ToScalar();
+            var removeSorted = cumulative.le(threshold);
+            removeSorted.narrow(-1, vocab - 1, 1).fill_(Scalars.False);
             var remove = removeSorted.scatter(-1, order, removeSorted);
-            scores = scores.masked_fill(remove, double.NegativeInfinity);
+            scores = scores.masked_fill(remove, Scalars.NegativeInfinity);
         }
         var cdf = scores.softmax(-1).cumsum(-1).contiguous();
         var uniforms = rowGenerators.Select(r => (float)(1.0 - r.NextDouble())).ToArray(); // (0, 1]
         var u = torch.tensor(uniforms, [uniforms.Length, 1], device: logits.device) * cdf.narrow(-1, vocab - 1, 1);
-        var index = torch.searchsorted(cdf, u).squeeze(-1).clamp_max(vocab - 1);
+        using var lastToken = (vocab - 1).ToScalar();
+        var index = torch.searchsorted(cdf, u).squeeze(-1).clamp_max(lastToken);
         return index.to(ScalarType.Int64).MoveToOuterDisposeScope();
     }
 }

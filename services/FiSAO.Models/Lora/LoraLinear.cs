@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,6 +21,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     private readonly Dropout? lora_dropout;
 #pragma warning restore IDE1006
 
+    private readonly Scalar _scaling; // Scaling as a Float64 scalar; disposed with the module
+
     public LoraLinear(Linear baseLayer, int rank, double alpha, double dropout, ScalarType adapterDType, Generator? initGenerator = null)
         : base(nameof(LoraLinear))
     {
@@ -31,6 +34,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         OutFeatures = weight.shape[0];
         Rank = rank;
         Scaling = alpha / rank;
+        _scaling = Scaling.ToScalar();
         var device = weight.device;
         lora_A = nn.Linear(InFeatures, rank, hasBias: false, device: device, dtype: adapterDType);
         lora_B = nn.Linear(rank, OutFeatures, hasBias: false, device: device, dtype: adapterDType);
@@ -43,7 +47,10 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
             // = 1 / sqrt(fan_in). Drawn on the CPU from a seeded generator so the initialisation is reproducible anywhere.
             var bound = 1.0 / Math.Sqrt(InFeatures);
             using var a = torch.rand([rank, InFeatures], ScalarType.Float32, generator: initGenerator);
-            using var scaled = a * (2 * bound) - bound;
+            using var width = (2 * bound).ToScalar();
+            using var low = bound.ToScalar();
+            using var stretched = a * width;
+            using var scaled = stretched - low;
             lora_A.weight!.copy_(scaled);
             lora_B.weight!.zero_();
         }
@@ -75,9 +82,15 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         var adapterType = lora_A.weight!.dtype;
         var h = x.to(adapterType);
         if (lora_dropout is not null) h = lora_dropout.forward(h);
-        var delta = lora_B.forward(lora_A.forward(h)) * Scaling;
-        var sum = (result.to(adapterType) + delta).to(result.dtype);
+        var delta = lora_B.forward(lora_A.forward(h)) * _scaling;
+        var sum = result.to(adapterType).add(delta, Scalars.One).to(result.dtype);
         result.Dispose();
         return sum.MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _scaling.Dispose();
+        base.Dispose(disposing);
     }
 }

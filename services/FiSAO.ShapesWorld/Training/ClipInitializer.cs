@@ -12,6 +12,8 @@ namespace FiSAO.ShapesWorld.Training;
 /// </summary>
 public static class ClipInitializer
 {
+    private static readonly Scalar LayerNormWeight = 1.0.ToScalar();
+
     public static void ApplyHfInit(ClipModel model, long seed, double sinCosPositions = 0)
     {
         torch.manual_seed(seed);
@@ -28,7 +30,7 @@ public static class ClipInitializer
             if (name.Contains("layer_norm", StringComparison.Ordinal) || name.Contains("layrnorm", StringComparison.Ordinal)
                 || name.Contains("layernorm", StringComparison.Ordinal))
             {
-                p.fill_(1.0);
+                p.fill_(LayerNormWeight);
                 continue;
             }
             if (name == "logit_scale") continue;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FiSAO.Models.Clip;
+using FiSAO.Models.Torch;
 using FiSAO.ShapesWorld.Scenes;
 using FiSAO.ShapesWorld.World;
 using TorchSharp;
@@ -26,7 +27,12 @@ namespace FiSAO.ShapesWorld.Training;
 /// </summary>
 public sealed class ShapesClipTrainer
 {
-    private static readonly double MaxLogitScale = Math.Log(100);
+    private static readonly Scalar MaxLogitScale = Math.Log(100).ToScalar();
+
+    /// <summary>A large finite "minus infinity" for masked logits.</summary>
+    private static readonly Scalar MaskedLogit = (-1e4).ToScalar();
+
+    private static readonly Scalar NormEpsilon = 1e-6.ToScalar();
 
     public ShapesClipTrainer(ClipModel model, ClipTokenizer tokenizer, TrainingOptions options)
     {
@@ -138,7 +144,7 @@ public sealed class ShapesClipTrainer
                     sum = sum.Add(Step(data, indices, flips, batchWords, optimizer));
                     int n = s + 1;
                     var report = new TrainingProgress(epoch, Options.Epochs, n, stepsPerEpoch, sum.Loss / n, sum.CaptionHits / sum.Images,
-                        sum.WordHits / sum.Images, Math.Exp(View.LogitScale.ToDouble()), watch.Elapsed, EndOfEpoch: n == stepsPerEpoch)
+                        sum.WordHits / sum.Images, Math.Exp(Scalars.ToDouble(View.LogitScale)), watch.Elapsed, EndOfEpoch: n == stepsPerEpoch)
                     {
                         CaptionLoss = sum.CaptionLoss / n,
                         WordLoss = sum.WordLoss / n,
@@ -172,7 +178,8 @@ public sealed class ShapesClipTrainer
         int b = indices.Length;
         var idx = torch.tensor(indices, [b]);
         // The processor's arithmetic (rescale, then normalise per channel) on the gathered 8-bit pixels.
-        var pixels = (data.Pixels.index_select(0, idx).to(ScalarType.Float32) * _rescale - _mean) / _std;
+        using var rescale = _rescale.ToScalar();
+        var pixels = (data.Pixels.index_select(0, idx).to(ScalarType.Float32) * rescale - _mean) / _std;
         int gridX = data.Width / Model.Config.VisionConfig.PatchSize, gridY = data.Height / Model.Config.VisionConfig.PatchSize;
         var patchTargets = data.PatchLabels.index_select(0, idx);
         if (flips is not null && flips.Any(f => f))
@@ -182,7 +189,7 @@ public sealed class ShapesClipTrainer
             var grid = patchTargets.view(b, gridY, gridX);
             patchTargets = torch.where(flip.view(b, 1, 1), grid.flip(2), grid).reshape(b, gridY * gridX);
         }
-        int length = (int)data.CaptionLengths.index_select(0, idx).max().ToInt64();
+        int length = (int)Scalars.ToInt64(data.CaptionLengths.index_select(0, idx).max());
         var capIds = data.CaptionIds.index_select(0, idx).narrow(1, 0, length);
         var capMask = data.CaptionMask.index_select(0, idx).narrow(1, 0, length);
         var pos = data.Presence.index_select(0, idx).index_select(1, words.Noun); // [B, surfaces]
@@ -194,37 +201,47 @@ public sealed class ShapesClipTrainer
         var scale = View.LogitScale.exp();
 
         var capLogits = scale * image.matmul(caption.t());
-        var targets = torch.arange(b, dtype: ScalarType.Int64);
-        var captionLoss = (nn.functional.cross_entropy(capLogits, targets) + nn.functional.cross_entropy(capLogits.t(), targets)) / 2;
+        using var batchSize = b.ToScalar();
+        var targets = torch.arange(Scalars.Zero, batchSize, Scalars.One, dtype: ScalarType.Int64);
+        var imageToCaption = nn.functional.cross_entropy(capLogits, targets);
+        var captionLoss = imageToCaption.add(nn.functional.cross_entropy(capLogits.t(), targets), Scalars.One) / Scalars.Two;
 
         var wordLogits = scale * image.matmul(word.t());
         var wordLoss = MultiPositiveInfoNce(wordLogits, pos);
-        var loss = Options.CaptionLossWeight * captionLoss + Options.WordLossWeight * wordLoss;
+        using var captionWeight = Options.CaptionLossWeight.ToScalar();
+        using var wordWeight = Options.WordLossWeight.ToScalar();
+        var loss = (captionLoss * captionWeight).add(wordLoss * wordWeight, Scalars.One);
 
         if (Options.WordSigmoidWeight > 0)
-            loss = loss + Options.WordSigmoidWeight * nn.functional.binary_cross_entropy_with_logits(wordLogits + WordBias, pos.to(ScalarType.Float32));
+        {
+            using var sigmoidWeight = Options.WordSigmoidWeight.ToScalar();
+            var sigmoidLoss = nn.functional.binary_cross_entropy_with_logits(wordLogits.add(WordBias, Scalars.One), pos.to(ScalarType.Float32));
+            loss = loss.add(sigmoidLoss * sigmoidWeight, Scalars.One);
+        }
 
         if (Options.WordSeparationWeight > 0)
         {
+            using var separationWeight = Options.WordSeparationWeight.ToScalar();
             var notSelf = words.Self.logical_not();
-            var sepLogits = (scale * word.matmul(word.t())).masked_fill(words.Self, -1e4);
-            loss = loss + Options.WordSeparationWeight * MultiPositiveInfoNce(sepLogits, words.SameNoun.logical_and(notSelf));
+            var sepLogits = (scale * word.matmul(word.t())).masked_fill(words.Self, MaskedLogit);
+            loss = loss.add(MultiPositiveInfoNce(sepLogits, words.SameNoun.logical_and(notSelf)) * separationWeight, Scalars.One);
         }
 
         double patchLossValue = 0, patchHits = 0, patches = 0;
         if (Options.PatchLossWeight > 0)
         {
             var target = patchTargets.reshape(-1);
-            var labelled = target.ge(0);
-            patches = labelled.sum().ToDouble();
+            var labelled = target.ge(Scalars.Zero);
+            patches = Scalars.ToDouble(labelled.sum());
             if (patches > 0)
             {
+                using var patchWeight = Options.PatchLossWeight.ToScalar();
                 var nouns = word.index_select(0, words.SingularRows);
                 var patchLogits = (scale * Normalize(patchRaw).matmul(nouns.t())).reshape(-1, nouns.shape[0]);
                 var patchLoss = nn.functional.cross_entropy(patchLogits, target, ignore_index: -1);
-                loss = loss + Options.PatchLossWeight * patchLoss;
-                patchLossValue = patchLoss.ToDouble();
-                patchHits = patchLogits.argmax(1).eq(target).logical_and(labelled).sum().ToDouble();
+                loss = loss.add(patchLoss * patchWeight, Scalars.One);
+                patchLossValue = Scalars.ToDouble(patchLoss);
+                patchHits = Scalars.ToDouble(patchLogits.argmax(1).eq(target).logical_and(labelled).sum());
             }
         }
 
@@ -232,11 +249,12 @@ public sealed class ShapesClipTrainer
         loss.backward();
         nn.utils.clip_grad_norm_(Model.parameters().Append(WordBias), Options.MaxGradNorm);
         optimizer.step();
-        using (torch.no_grad()) View.LogitScale.clamp_(0, MaxLogitScale);
+        using (torch.no_grad()) View.LogitScale.clamp_(Scalars.Zero, MaxLogitScale);
 
-        double capHits = capLogits.argmax(1).eq(targets).sum().ToDouble();
-        double wordHits = pos.gather(1, wordLogits.argmax(1).unsqueeze(1)).sum().ToDouble();
-        return new StepStats(loss.ToDouble(), captionLoss.ToDouble(), wordLoss.ToDouble(), patchLossValue, b, capHits, wordHits, patchHits, patches);
+        double capHits = Scalars.ToDouble(capLogits.argmax(1).eq(targets).sum());
+        double wordHits = Scalars.ToDouble(pos.gather(1, wordLogits.argmax(1).unsqueeze(1)).sum());
+        return new StepStats(Scalars.ToDouble(loss), Scalars.ToDouble(captionLoss), Scalars.ToDouble(wordLoss), patchLossValue, b, capHits, wordHits,
+            patchHits, patches);
     }
 
     /// <summary>
@@ -248,14 +266,14 @@ public sealed class ShapesClipTrainer
     {
         using var scope = torch.NewDisposeScope();
         // A large finite "minus infinity": a row or column without negatives then costs ~0 and has finite gradients.
-        var negatives = logits.masked_fill(positive, -1e4);
+        var negatives = logits.masked_fill(positive, MaskedLogit);
         var rowLse = negatives.logsumexp(1, keepdim: true);
         var colLse = negatives.logsumexp(0, keepdim: true);
         var posF = positive.to(ScalarType.Float32);
-        var count = posF.sum().clamp_min(1);
+        var count = posF.sum().clamp_min(Scalars.One);
         var imageToWord = ((torch.logaddexp(logits, rowLse) - logits) * posF).sum() / count;
         var wordToImage = ((torch.logaddexp(logits, colLse) - logits) * posF).sum() / count;
-        return ((imageToWord + wordToImage) / 2).MoveToOuterDisposeScope();
+        return (imageToWord.add(wordToImage, Scalars.One) / Scalars.Two).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -291,5 +309,5 @@ public sealed class ShapesClipTrainer
         throw new ArgumentException($"'{noun}' is not a noun of the world.");
     }
 
-    internal static Tensor Normalize(Tensor x) => x / x.norm(1, keepdim: true).clamp_min(1e-6);
+    internal static Tensor Normalize(Tensor x) => x / x.norm(1, keepdim: true).clamp_min(NormEpsilon);
 }

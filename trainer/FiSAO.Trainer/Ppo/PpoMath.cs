@@ -1,3 +1,4 @@
+using FiSAO.Models.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,6 +13,9 @@ public sealed record PolicyLoss(Tensor Loss, double ClipFraction, double ApproxK
 /// </summary>
 public static class PpoMath
 {
+    private static readonly Scalar Half = 0.5.ToScalar();
+    private static readonly Scalar WhitenEpsilon = 1e-8.ToScalar();
+
     /// <summary>
     /// R_t = r_t - xi * (log pi_theta(y_t) - log pi_ref(y_t)) (METHOD.md 4, Algorithm 1): the verifier's token reward minus
     /// the per-token KL penalty, with pi_theta the rollout policy (pi_old). 0 on padding.
@@ -19,8 +23,9 @@ public static class PpoMath
     public static Tensor KlPenalisedRewards(Tensor tokenRewards, Tensor logProbs, Tensor refLogProbs, Tensor mask, double xi)
     {
         using var scope = NewDisposeScope();
+        using var xiScalar = xi.ToScalar();
         var kl = (logProbs - refLogProbs) * mask;
-        return ((tokenRewards - xi * kl) * mask).MoveToOuterDisposeScope();
+        return ((tokenRewards - kl * xiScalar) * mask).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -32,6 +37,8 @@ public static class PpoMath
     {
         using var scope = NewDisposeScope();
         var r = rewards.shape[1];
+        using var gammaScalar = gamma.ToScalar();
+        using var gammaLambda = (gamma * lambda).ToScalar();
         var v = values * mask;
         var columns = new Tensor[r];
         Tensor next = zeros_like(v.select(1, 0));
@@ -39,14 +46,14 @@ public static class PpoMath
         for (var t = r - 1; t >= 0; t--)
         {
             var m = mask.select(1, t);
-            var delta = rewards.select(1, t) + gamma * nextValue - v.select(1, t);
-            var advantage = (delta + gamma * lambda * next) * m;
+            var delta = rewards.select(1, t).add(nextValue * gammaScalar, Scalars.One) - v.select(1, t);
+            var advantage = delta.add(next * gammaLambda, Scalars.One) * m;
             columns[t] = advantage;
             next = advantage;
             nextValue = v.select(1, t);
         }
         var advantages = stack(columns, 1);
-        var returns = (advantages + v) * mask;
+        var returns = advantages.add(v, Scalars.One) * mask;
         return (advantages.MoveToOuterDisposeScope(), returns.MoveToOuterDisposeScope());
     }
 
@@ -54,7 +61,7 @@ public static class PpoMath
     public static Tensor MaskedMean(Tensor x, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        return ((x * mask).sum() / mask.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        return ((x * mask).sum() / mask.sum().clamp_min(Scalars.One)).MoveToOuterDisposeScope();
     }
 
     /// <summary>(x - mean) / sqrt(var + 1e-8) over the masked entries (biased variance); 0 on padding.</summary>
@@ -64,7 +71,7 @@ public static class PpoMath
         var mean = MaskedMean(x, mask);
         var centred = (x - mean) * mask;
         var variance = MaskedMean(centred * centred, mask);
-        return (centred * (variance + 1e-8).rsqrt() * mask).MoveToOuterDisposeScope();
+        return (centred * variance.add(WhitenEpsilon, Scalars.One).rsqrt() * mask).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -78,11 +85,14 @@ public static class PpoMath
         var logRatio = (logProbs - oldLogProbs) * mask;
         var ratio = logRatio.exp();
         var unclipped = ratio * advantages;
-        var clipped = ratio.clamp(1 - epsilon, 1 + epsilon) * advantages;
+        using var low = (1 - epsilon).ToScalar();
+        using var high = (1 + epsilon).ToScalar();
+        using var epsilonScalar = epsilon.ToScalar();
+        var clipped = ratio.clamp(low, high) * advantages;
         var loss = MaskedMean(-minimum(unclipped, clipped), mask);
         using var noGrad = no_grad();
-        var clipFraction = MaskedMean((ratio - 1).abs().gt(epsilon).to(ScalarType.Float32), mask).item<float>();
-        var approxKl = MaskedMean((ratio - 1) - logRatio, mask).item<float>();
+        var clipFraction = MaskedMean((ratio - Scalars.One).abs().gt(epsilonScalar).to(ScalarType.Float32), mask).item<float>();
+        var approxKl = MaskedMean((ratio - Scalars.One) - logRatio, mask).item<float>();
         return new PolicyLoss(loss.MoveToOuterDisposeScope(), clipFraction, approxKl);
     }
 
@@ -93,11 +103,13 @@ public static class PpoMath
     public static Tensor ClippedValueLoss(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double clip)
     {
         using var scope = NewDisposeScope();
-        var plain = (values - returns).square();
-        if (clip <= 0) return (0.5 * MaskedMean(plain, mask)).MoveToOuterDisposeScope();
-        var clippedValues = oldValues + (values - oldValues).clamp(-clip, clip);
-        var clippedLoss = (clippedValues - returns).square();
-        return (0.5 * MaskedMean(maximum(plain, clippedLoss), mask)).MoveToOuterDisposeScope();
+        var plain = (values - returns).pow(Scalars.Two);
+        if (clip <= 0) return (MaskedMean(plain, mask) * Half).MoveToOuterDisposeScope();
+        using var low = (-clip).ToScalar();
+        using var high = clip.ToScalar();
+        var clippedValues = oldValues.add((values - oldValues).clamp(low, high), Scalars.One);
+        var clippedLoss = (clippedValues - returns).pow(Scalars.Two);
+        return (MaskedMean(maximum(plain, clippedLoss), mask) * Half).MoveToOuterDisposeScope();
     }
 
     /// <summary>Entropy of each position's distribution from logits [.., V]: -sum p log p, in fp32.</summary>

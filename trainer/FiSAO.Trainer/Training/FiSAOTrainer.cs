@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FiSAO.Models.Imaging;
 using FiSAO.Models.Llava;
+using FiSAO.Models.Torch;
 using FiSAO.Trainer.Checkpoints;
 using FiSAO.Trainer.Configuration;
 using FiSAO.Trainer.Metrics;
@@ -180,11 +181,16 @@ public sealed class FiSAOTrainer : IDisposable
                     if (_valueHead is not null)
                     {
                         var vl = PpoMath.ClippedValueLoss(outputs.Values!, Rows(oldValues), Rows(returns), m, ppo.ValueClip);
-                        loss = loss + ppo.ValueCoef * vl;
+                        using var valueCoef = ppo.ValueCoef.ToScalar();
+                        loss = loss.add(vl * valueCoef, Scalars.One);
                         valueLoss += vl.item<float>();
                     }
                     var meanEntropy = PpoMath.MaskedMean(outputs.Entropy, m);
-                    if (ppo.EntropyCoef > 0) loss = loss - ppo.EntropyCoef * meanEntropy;
+                    if (ppo.EntropyCoef > 0)
+                    {
+                        using var entropyCoef = ppo.EntropyCoef.ToScalar();
+                        loss = loss - meanEntropy * entropyCoef;
+                    }
 
                     _optimizer.zero_grad();
                     loss.backward();
