@@ -110,11 +110,11 @@ public sealed class ShapesClipTrainer
         using var self = torch.eye(surfaceNoun.Length, dtype: ScalarType.Bool);
 
         var (decay, noDecay) = View.ParameterGroups();
-        using var optimizer = torch.optim.AdamW(
+        using var optimizer = ScalarSafeAdamW.Create(
         [
             new AdamW.ParamGroup(decay, new AdamW.Options { LearningRate = Options.LearningRate, weight_decay = Options.WeightDecay }),
             new AdamW.ParamGroup(noDecay.Append(WordBias), new AdamW.Options { LearningRate = Options.LearningRate, weight_decay = 0 }),
-        ], Options.LearningRate, beta2: 0.98);
+        ], Options.LearningRate, beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0);
 
         torch.manual_seed(Options.Seed);
         Model.train();

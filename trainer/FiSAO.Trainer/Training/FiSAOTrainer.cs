@@ -54,7 +54,7 @@ public sealed class FiSAOTrainer : IDisposable
             _parameters.AddRange(_valueHead.parameters());
         }
         var p = config.Ppo;
-        _optimizer = optim.AdamW(_parameters, p.LearningRate, p.AdamBeta1, p.AdamBeta2, p.AdamEpsilon, p.WeightDecay);
+        _optimizer = ScalarSafeAdamW.Create(_parameters, p.LearningRate, p.AdamBeta1, p.AdamBeta2, p.AdamEpsilon, p.WeightDecay);
     }
 
     /// <summary>Steps done so far (the next step is StepsDone + 1).</summary>
