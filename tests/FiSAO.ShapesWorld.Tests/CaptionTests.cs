@@ -88,6 +88,27 @@ public class CaptionTests
         }
     }
 
+    [Fact]
+    public void An_object_inserted_after_another_follows_it_and_is_the_only_hallucination()
+    {
+        var checkedScenes = 0;
+        foreach (var scene in Sample.Value.Take(200))
+        {
+            var anchor = scene.Instances[0].Noun;
+            var absent = ShapesVocabulary.Nouns.First(n => !scene.Objects.ContainsKey(n.Name));
+            var sample = CaptionWriter.WithObjectAfter(scene, absent, anchor, SceneRandom.For(5, scene.Index));
+            var canonical = Finder.FindInText(sample.Text).Mentions.Select(m => m.Canonical).ToList();
+            Assert.Equal(sample.Mentions.Select(m => m.Noun.Name), canonical);
+            Assert.Equal(canonical.IndexOf(anchor.Name) + 1, canonical.IndexOf(absent.Name));
+            Assert.Equal([absent.Name], sample.Mentions.Where(m => m.Hallucinated).Select(m => m.Noun.Name));
+            Assert.Equal(scene.Objects.Keys.Order(), sample.Mentions.Where(m => !m.Hallucinated).Select(m => m.Noun.Name).Order());
+            checkedScenes++;
+        }
+        Assert.Equal(200, checkedScenes);
+        var first = Sample.Value[0];
+        Assert.Throws<ArgumentException>(() => CaptionWriter.WithObjectAfter(first, first.Instances[0].Noun, first.Instances[0].Noun, SceneRandom.For(5, 0)));
+    }
+
     /// <summary>The words before a mention state its count: a/an/one for 1, the number word otherwise (a colour may sit between).</summary>
     private static void AssertCountWord(string caption, int mentionStart, int count)
     {

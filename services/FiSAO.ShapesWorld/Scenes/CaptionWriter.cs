@@ -66,6 +66,25 @@ public static class CaptionWriter
         return Compose(groups, scene.Striped, rng, shuffle: false);
     }
 
+    /// <summary>
+    /// A caption that names the scene's objects in random order with <paramref name="absent"/> (not in the image; count 1 or
+    /// 2, sometimes with a colour) inserted right after <paramref name="after"/> (in the image): how a caption written from
+    /// a co-occurrence habit ("a moon, so a star") rather than from the picture reads.
+    /// </summary>
+    public static CaptionSample WithObjectAfter(Scene scene, ShapeNoun absent, ShapeNoun after, SceneRandom rng)
+    {
+        if (scene.Objects.ContainsKey(absent.Name))
+            throw new ArgumentException($"The scene contains a {absent.Name}; the inserted object must be absent.", nameof(absent));
+        var groups = Groups(scene.Instances);
+        rng.Shuffle(groups);
+        var anchor = groups.FindIndex(g => g.Noun == after);
+        if (anchor < 0) throw new ArgumentException($"The scene has no {after.Name} to insert after.", nameof(after));
+        int count = rng.Chance(0.7) ? 1 : 2;
+        var color = rng.Pick(ShapesVocabulary.Colors);
+        groups.Insert(anchor + 1, new Group(absent, count, Enumerable.Repeat(color, count).ToList(), true));
+        return Compose(groups, scene.Striped, rng, shuffle: false);
+    }
+
     private sealed record Group(ShapeNoun Noun, int Count, IReadOnlyList<ShapeColor> Colors, bool Hallucinated);
 
     private static List<Group> Groups(IReadOnlyList<SceneObject> instances) =>

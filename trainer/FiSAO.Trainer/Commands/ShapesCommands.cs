@@ -38,7 +38,7 @@ public static class ShapesCommands
         var remote = new Option<string?>("--verifier") { Description = "Use this running verifier (http://host:port, serving its built-in shapes-world model, whose folder this process can read) instead of starting one." };
         var steps = new Option<int>("--ppo-steps") { Description = "PPO steps per run.", DefaultValueFactory = _ => 150 };
         var warm = new Option<int>("--warmup-steps") { Description = "Supervised warm-up steps.", DefaultValueFactory = _ => new WarmUpOptions().Steps };
-        var scenes = new Option<int>("--eval-scenes") { Description = "Held-out evaluation scenes.", DefaultValueFactory = _ => 200 };
+        var scenes = new Option<int>("--eval-scenes") { Description = "Held-out evaluation scenes.", DefaultValueFactory = _ => new ShapesDemoOptions { OutputDirectory = "", DataDirectory = "" }.EvaluationScenes };
         var noAblation = new Option<bool>("--no-ablation") { Description = "Skip the sentence-reward run (Table 4)." };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads.", DefaultValueFactory = _ => 2 };
         var calibration = new Option<int>("--calibration-scenes")
@@ -51,6 +51,12 @@ public static class ShapesCommands
             Description = "Share of warm-up captions that name one object not in the image.",
             DefaultValueFactory = _ => new WarmUpOptions().HallucinatedShare,
         };
+        var habit = new Option<string>("--warmup-habit")
+        {
+            Description = "Which absent object hallucinating warm-up captions name: co-occurrence (a companion after its trigger object, e.g. a star after a moon) or random (any absent object).",
+            DefaultValueFactory = _ => "co-occurrence",
+        };
+        habit.AcceptOnlyFromAmong("co-occurrence", "random");
         var warmScenes = new Option<int>("--warmup-scenes")
         {
             Description = "Scenes the warm-up captions describe.",
@@ -63,7 +69,7 @@ public static class ShapesCommands
         };
         var set = new Option<string[]>("--set") { Description = "Override a key of the PPO runs' config: section.key=value (repeatable), as in 'train --set'." };
         var command = new Command("shapes-demo", "Shapes world end to end: CLIP, warm-up (hallucinating policy), calibration, FiSAO PPO against the verifier, CHAIR before/after, sentence-reward ablation.")
-            { output, data, remote, steps, warm, scenes, noAblation, threads, calibration, share, warmScenes, featureLayer, set };
+            { output, data, remote, steps, warm, scenes, noAblation, threads, calibration, share, habit, warmScenes, featureLayer, set };
         command.SetAction(parse =>
         {
             var o = parse.GetValue(output)!.FullName;
@@ -73,7 +79,11 @@ public static class ShapesCommands
                 DataDirectory = parse.GetValue(data)?.FullName ?? Path.Combine(o, "data"),
                 VerifierAddress = parse.GetValue(remote),
                 PpoSteps = parse.GetValue(steps),
-                WarmUp = new WarmUpOptions { Steps = parse.GetValue(warm), HallucinatedShare = parse.GetValue(share), Scenes = parse.GetValue(warmScenes) },
+                WarmUp = new WarmUpOptions
+                {
+                    Steps = parse.GetValue(warm), HallucinatedShare = parse.GetValue(share), Scenes = parse.GetValue(warmScenes),
+                    Habit = parse.GetValue(habit) == "random" ? HallucinationHabit.Random : HallucinationHabit.CoOccurrence,
+                },
                 EvaluationScenes = parse.GetValue(scenes),
                 SentenceAblation = !parse.GetValue(noAblation),
                 Threads = parse.GetValue(threads),

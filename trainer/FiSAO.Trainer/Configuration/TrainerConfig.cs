@@ -102,6 +102,13 @@ public sealed record RewardSettings
 
     /// <summary>Sentence mode: r_last = clip((S - mean) / std, -1, 1) with a running mean/std of sentence scores.</summary>
     [JsonPropertyName("sentence_momentum")] public double SentenceMomentum { get; init; } = 0.9;
+
+    /// <summary>
+    /// Which mentions of one object in a response keep a positive reward: <c>every</c> (Eq. 8 on each mention, the paper's
+    /// text) or <c>first</c> (an object's later mentions get 0 instead of a positive reward; a negative one stays), so a
+    /// policy cannot earn reward by naming a correct object again and again. The paper does not discuss repeats.
+    /// </summary>
+    [JsonPropertyName("repeated_mentions")] public string RepeatedMentions { get; init; } = "every";
 }
 
 /// <summary>Rollout sampling (LlavaGenerator: temperature 1 and top_p 1 sample the policy itself, as on-policy PPO wants).</summary>

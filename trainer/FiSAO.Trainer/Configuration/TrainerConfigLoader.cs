@@ -107,6 +107,7 @@ public static class TrainerConfigLoader
         Check(c.Reward.MaxAttempts >= 1, "reward.max_attempts", "must be >= 1");
         Check(c.Reward.TotalTimeoutSeconds > 0, "reward.total_timeout_seconds", "must be > 0");
         Check(c.Reward.SentenceMomentum is >= 0 and < 1, "reward.sentence_momentum", "must be in [0, 1)");
+        Check(c.Reward.RepeatedMentions is "every" or "first", "reward.repeated_mentions", $"'{c.Reward.RepeatedMentions}' is not every or first");
 
         Check(c.Generation.MaxNewTokens >= 1, "generation.max_new_tokens", "must be >= 1");
         Check(c.Generation.Temperature > 0, "generation.temperature", "must be > 0");

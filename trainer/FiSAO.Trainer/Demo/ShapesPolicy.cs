@@ -19,8 +19,14 @@ public sealed record WarmUpOptions
     public int BatchSize { get; init; } = 16;
     public double LearningRate { get; init; } = 3e-3;
 
+    /// <summary>Learning rate at the last step, as a fraction of <see cref="LearningRate"/> (cosine decay; 1 = constant).</summary>
+    public double FinalLearningRateFraction { get; init; } = 0.05;
+
     /// <summary>Share of training captions that name one object not in the image (so the policy learns to hallucinate).</summary>
     public double HallucinatedShare { get; init; } = 0.25;
+
+    /// <summary>Which absent object those captions name (<see cref="HallucinationHabit"/>).</summary>
+    public HallucinationHabit Habit { get; init; } = HallucinationHabit.CoOccurrence;
 
     public long Seed { get; init; } = 7;
 
@@ -77,7 +83,7 @@ public static class ShapesPolicy
         var model = policy.Model;
         foreach (var p in model.VisionTower.parameters()) p.requires_grad = false;
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.AdamW(trainable, options.LearningRate, weight_decay: 0.0);
+        using var optimizer = ScalarSafeAdamW.Create(trainable, options.LearningRate, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.0);
         var images = FiSAO.Models.Imaging.ClipImageProcessor.FromDirectory(baseDirectory);
         var pool = new SceneGenerator(options.Seed).Generate(0, options.Scenes);
         var pad = policy.Tokenizer.PadId!.Value;
@@ -88,18 +94,20 @@ public static class ShapesPolicy
         // computed once; each step only runs the projector (which trains) on them.
         using var visionStates = VisionStates(model, images, pool);
         log($"warm-up: {pool.Length} scenes, vision features cached in {watch.Elapsed.TotalSeconds:F0} s");
+        var hallucinated = HallucinatedCaptions(pool, options, log);
         var random = new Random((int)options.Seed);
         model.train();
         for (var step = 0; step < options.Steps; step++)
         {
             using var scope = NewDisposeScope();
+            // Cosine decay: the late steps average out the caption noise instead of chasing it.
+            var fraction = options.FinalLearningRateFraction + (1 - options.FinalLearningRateFraction) * 0.5 * (1 + Math.Cos(Math.PI * step / Math.Max(1, options.Steps - 1)));
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = options.LearningRate * fraction;
             var picks = Enumerable.Range(0, options.BatchSize).Select(_ => random.Next(pool.Length)).ToArray();
             var scenes = picks.Select(i => pool[i]).ToList();
             var responses = scenes.Select(s =>
             {
-                var text = random.NextDouble() < options.HallucinatedShare
-                    ? CaptionWriter.WithHallucinations(s, 1, SceneRandom.For(options.Seed, s.Index, (ulong)step + 11)).Text
-                    : s.Caption;
+                var text = hallucinated(s, random.NextDouble(), SceneRandom.For(options.Seed, s.Index, (ulong)step + 11))?.Text ?? s.Caption;
                 return policy.Tokenizer.Encode(text, addBos: false).Append(eos).ToArray();
             }).ToList();
             var r = responses.Max(x => x.Length);
@@ -138,6 +146,30 @@ public static class ShapesPolicy
         using (var stream = File.Create(Path.Combine(outputDirectory, SafeTensorsCheckpoint.SingleFileName)))
             Safetensors.SaveStateDict(stream, model.state_dict());
         return outputDirectory;
+    }
+
+    /// <summary>
+    /// The habit as a function of (scene, a uniform draw, a random stream): a caption with one absent object, or null for
+    /// the true caption. Random: any scene, with probability HallucinatedShare. Co-occurrence: only scenes with a trigger
+    /// but not its companion, with the probability that makes HallucinatedShare of all captions hallucinate.
+    /// </summary>
+    internal static Func<Scene, double, SceneRandom, CaptionSample?> HallucinatedCaptions(Scene[] pool, WarmUpOptions options, Action<string> log)
+    {
+        if (options.HallucinatedShare is < 0 or > 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.HallucinatedShare, "The hallucinated share must be in [0, 1].");
+        if (options.Habit == HallucinationHabit.Random)
+        {
+            log($"warm-up: {options.HallucinatedShare:P0} of captions name one random absent object");
+            return (s, u, rng) => u < options.HallucinatedShare ? CaptionWriter.WithHallucinations(s, 1, rng) : null;
+        }
+        var applicable = pool.Count(s => CoOccurrencePrior.Applicable(s).Count > 0) / (double)pool.Length;
+        var rate = options.HallucinatedShare / applicable;
+        if (rate > 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.HallucinatedShare,
+                $"Only {applicable:P0} of the warm-up scenes have a co-occurrence trigger without its companion, so at most that share of captions can follow the habit.");
+        log($"warm-up: co-occurrence habit ({CoOccurrencePrior.Describe()}): {applicable:P0} of scenes have a trigger without its companion; " +
+            $"their captions name the companion after it with probability {rate:F2}, so {options.HallucinatedShare:P0} of captions hallucinate");
+        return (s, u, rng) => u < rate && CoOccurrencePrior.Applicable(s).Count > 0 ? CoOccurrencePrior.Caption(s, rng) : null;
     }
 
     private static Tensor VisionStates(LlavaForConditionalGeneration model, FiSAO.Models.Imaging.ClipImageProcessor images, Scene[] scenes)

@@ -27,6 +27,13 @@ public sealed record ShapesEvaluationResult
     [JsonPropertyName("mentions")] public int Mentions { get; init; }
     [JsonPropertyName("hallucinated_mentions")] public int HallucinatedMentions { get; init; }
     [JsonPropertyName("mean_length_tokens")] public double MeanLength { get; init; }
+
+    /// <summary>Per object: captions that name it although it is not in the image.</summary>
+    [JsonPropertyName("hallucinated_objects")] public IReadOnlyDictionary<string, int> HallucinatedObjects { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Hallucinated objects that are the co-occurrence companion of an object in the image (a star with a moon;
+    /// <see cref="Demo.CoOccurrencePrior"/>), counted once per caption: the part of CHAIR the co-occurrence habit explains.</summary>
+    [JsonPropertyName("co_occurrence_hallucinations")] public int CoOccurrenceHallucinations { get; init; }
     [JsonPropertyName("mention_rewards")] public IReadOnlyList<float> MentionRewards { get; init; } = [];
     [JsonPropertyName("examples")] public IReadOnlyList<string> Examples { get; init; } = [];
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
@@ -54,6 +61,8 @@ public static class ShapesEvaluation
         var rewards = new List<float>();
         var examples = new List<string>();
         long tokens = 0, distinctMentioned = 0, distinctHallucinated = 0;
+        var byObject = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var coOccurrence = 0;
         // Greedy (temperature 0), or sampled with a seed per scene so before and after see the same uniforms.
         GenerationOptions Options(int start, int count) => temperature <= 0
             ? GenerationOptions.Greedy(maxNewTokens)
@@ -71,6 +80,11 @@ public static class ShapesEvaluation
                 var caption = chair.EvaluateCaption(text, samples[i].Objects!);
                 total = total.Add(ChairEvaluator.Score([caption]));
                 distinctHallucinated += caption.HallucinatedObjects.Count;
+                foreach (var o in caption.HallucinatedObjects)
+                {
+                    byObject[o] = byObject.GetValueOrDefault(o) + 1;
+                    if (Demo.CoOccurrencePrior.Pairs.Any(p => p.Companion.Name == o && samples[i].Objects!.Contains(p.Trigger.Name))) coOccurrence++;
+                }
                 distinctMentioned += caption.HallucinatedObjects.Count + caption.RecalledObjects.Count;
                 tokens += sequences[i].TokenIds.Count;
                 if (examples.Count < 6) examples.Add($"[{string.Join(", ", samples[i].Objects!)}] {text.Trim()}");
@@ -90,6 +104,8 @@ public static class ShapesEvaluation
             Mentions = total.Mentions,
             HallucinatedMentions = total.HallucinatedMentions,
             MeanLength = (double)tokens / scenes,
+            HallucinatedObjects = byObject,
+            CoOccurrenceHallucinations = coOccurrence,
             MentionRewards = rewards,
             Examples = examples,
             Seconds = watch.Elapsed.TotalSeconds,

@@ -23,12 +23,14 @@ public sealed class VerifierReward : IRewardSource
 {
     private readonly FiSAOVerifierClient _client;
     private readonly bool _sentence;
+    private readonly bool _firstMentionOnly;
     private readonly double _momentum;
     private readonly ILoggerFactory _loggers;
 
     public VerifierReward(RewardSettings settings, ILoggerFactory? loggerFactory = null)
     {
         _sentence = settings.Mode == "sentence";
+        _firstMentionOnly = settings.RepeatedMentions == "first";
         _momentum = settings.SentenceMomentum;
         _loggers = loggerFactory ?? new StderrLoggerFactory();
         var options = new FiSAOClientOptions
@@ -74,6 +76,7 @@ public sealed class VerifierReward : IRewardSource
             var rewards = response.Rewards.ToArray();
             if (rewards.Length != n)
                 throw new InvalidDataException($"The verifier returned {rewards.Length} rewards for {n} tokens.");
+            if (_firstMentionOnly) WithoutRepeatBonus(rewards, response.Mentions);
             var truth = samples[result.Index].Objects is { } objects ? new HashSet<string>(objects, StringComparer.OrdinalIgnoreCase) : null;
             var mentions = response.Mentions.Select(m => new MentionReward(m.Entity, m.Score, m.Reward, truth?.Contains(m.Entity) ?? false)).ToList();
             scored.Add(new ResponseRewards(rewards, mentions));
@@ -115,6 +118,21 @@ public sealed class VerifierReward : IRewardSource
             });
         }
         return await _client.CalibrateAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// reward.repeated_mentions = first: a mention of an object the response already named earns no positive reward (its
+    /// tokens' positive rewards become 0); a negative reward stays, since a repeated hallucination is still one.
+    /// </summary>
+    internal static void WithoutRepeatBonus(float[] tokenRewards, IEnumerable<EntityMention> mentions)
+    {
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var m in mentions.OrderBy(m => m.TokenStart))
+        {
+            if (named.Add(m.Entity)) continue;
+            for (var t = m.TokenStart; t < m.TokenEnd; t++)
+                if (tokenRewards[t] > 0) tokenRewards[t] = 0;
+        }
     }
 
     private double Normalise(double s)
