@@ -57,6 +57,11 @@ public static class ShapesCommands
             DefaultValueFactory = _ => "co-occurrence",
         };
         habit.AcceptOnlyFromAmong("co-occurrence", "random");
+        var warmSeed = new Option<long>("--warmup-seed")
+        {
+            Description = "Seed of the warm-up (its scenes, caption draws and batch order).",
+            DefaultValueFactory = _ => new WarmUpOptions().Seed,
+        };
         var warmScenes = new Option<int>("--warmup-scenes")
         {
             Description = "Scenes the warm-up captions describe.",
@@ -69,7 +74,7 @@ public static class ShapesCommands
         };
         var set = new Option<string[]>("--set") { Description = "Override a key of the PPO runs' config: section.key=value (repeatable), as in 'train --set'." };
         var command = new Command("shapes-demo", "Shapes world end to end: CLIP, warm-up (hallucinating policy), calibration, FiSAO PPO against the verifier, CHAIR before/after, sentence-reward ablation.")
-            { output, data, remote, steps, warm, scenes, noAblation, threads, calibration, share, habit, warmScenes, featureLayer, set };
+            { output, data, remote, steps, warm, scenes, noAblation, threads, calibration, share, habit, warmSeed, warmScenes, featureLayer, set };
         command.SetAction(parse =>
         {
             var o = parse.GetValue(output)!.FullName;
@@ -81,7 +86,7 @@ public static class ShapesCommands
                 PpoSteps = parse.GetValue(steps),
                 WarmUp = new WarmUpOptions
                 {
-                    Steps = parse.GetValue(warm), HallucinatedShare = parse.GetValue(share), Scenes = parse.GetValue(warmScenes),
+                    Steps = parse.GetValue(warm), HallucinatedShare = parse.GetValue(share), Scenes = parse.GetValue(warmScenes), Seed = parse.GetValue(warmSeed),
                     Habit = parse.GetValue(habit) == "random" ? HallucinationHabit.Random : HallucinationHabit.CoOccurrence,
                 },
                 EvaluationScenes = parse.GetValue(scenes),

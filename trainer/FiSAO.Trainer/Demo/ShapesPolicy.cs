@@ -83,7 +83,7 @@ public static class ShapesPolicy
         var model = policy.Model;
         foreach (var p in model.VisionTower.parameters()) p.requires_grad = false;
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = ScalarSafeAdamW.Create(trainable, options.LearningRate, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.0);
+        using var optimizer = ScalarSafeAdamW.Create(trainable, options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.0);
         var images = FiSAO.Models.Imaging.ClipImageProcessor.FromDirectory(baseDirectory);
         var pool = new SceneGenerator(options.Seed).Generate(0, options.Scenes);
         var pad = policy.Tokenizer.PadId!.Value;
