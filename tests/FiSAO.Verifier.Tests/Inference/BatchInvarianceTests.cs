@@ -27,20 +27,26 @@ public class BatchInvarianceTests(VerifierFixture fixture) : IClassFixture<Verif
 
     static IEnumerable<EmbedRequest> Requests() => Enumerable.Range(0, Inputs).SelectMany(i => new[] { Image(i), Text(i) });
 
-    [Fact]
-    public async Task Embeddings_from_a_shared_batch_equal_those_encoded_alone_bit_for_bit()
+    /// <summary>Every request's embedding from a verifier that gets them one by one, and from one that gets them all at once.</summary>
+    async Task<(List<float[]> Alone, float[][] Together)> EmbedAloneAndTogether(bool invariant)
     {
-        await using var alone = await fixture.StartAnotherAsync(Settings(invariant: true, together: false));
+        await using var alone = await fixture.StartAnotherAsync(Settings(invariant, together: false));
         var single = new List<float[]>();
         foreach (var request in Requests()) single.Add([.. (await alone.Client.EmbedAsync(request)).Embedding]);
 
-        await using var together = await fixture.StartAnotherAsync(Settings(invariant: true, together: true));
+        await using var together = await fixture.StartAnotherAsync(Settings(invariant, together: true));
         var batched = await Task.WhenAll(Requests().Select(async r => (float[])[.. (await together.Client.EmbedAsync(r)).Embedding]));
+        var info = await together.Client.GetInfoAsync(new GetInfoRequest());
+        Assert.Equal(invariant, info.Limits.BatchInvariant);
+        return (single, batched);
+    }
 
+    [Fact]
+    public async Task Embeddings_from_a_shared_batch_equal_those_encoded_alone_bit_for_bit()
+    {
+        var (single, batched) = await EmbedAloneAndTogether(invariant: true);
         for (var i = 0; i < single.Count; i++)
             Assert.True(single[i].SequenceEqual(batched[i]), $"input {i}: the embedding depends on the batch it was encoded in");
-        var info = await together.Client.GetInfoAsync(new GetInfoRequest());
-        Assert.True(info.Limits.BatchInvariant);
     }
 
     [Fact]
@@ -48,13 +54,7 @@ public class BatchInvarianceTests(VerifierFixture fixture) : IClassFixture<Verif
     {
         // The reason the setting exists (and proof that the test above can fail): on this libtorch build a row of a
         // batched forward pass is not always the same bits as the same row computed alone.
-        await using var alone = await fixture.StartAnotherAsync(Settings(invariant: false, together: false));
-        var single = new List<float[]>();
-        foreach (var request in Requests()) single.Add([.. (await alone.Client.EmbedAsync(request)).Embedding]);
-
-        await using var together = await fixture.StartAnotherAsync(Settings(invariant: false, together: true));
-        var batched = await Task.WhenAll(Requests().Select(async r => (float[])[.. (await together.Client.EmbedAsync(r)).Embedding]));
-
+        var (single, batched) = await EmbedAloneAndTogether(invariant: false);
         var differing = Enumerable.Range(0, single.Count).Count(i => !single[i].SequenceEqual(batched[i]));
         Assert.True(differing > 0, "every embedding was the same bits alone and batched: the batch-invariance test above proves nothing here");
         for (var i = 0; i < single.Count; i++)
