@@ -79,7 +79,7 @@ public static class VerifierBenchmark
         Console.WriteLine(Line($"raw forward (batch {pixels.Count}):            {rawImagesPerSecond,8:F1} images/s"));
         var passes = FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Count - passesBefore;
         var meanBatch = (FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Sum - imagesBefore) / Math.Max(1, passes);
-        Console.WriteLine(Line($"uncached ScoreTokens ({images.Count} images):     {servedImagesPerSecond,8:F1} images/s = {100 * servedImagesPerSecond / rawImagesPerSecond:F0}% of raw forward ({passes} forward passes, mean batch {meanBatch:F1})"));
+        Console.WriteLine(Line($"uncached ScoreTokens ({images.Count} images):     {servedImagesPerSecond,8:F1} images/s = {100 * servedImagesPerSecond / rawImagesPerSecond:F0}% of raw forward ({passes} encoder batches, mean {meanBatch:F1} images{(batchInvariant ? ", encoded one by one" : "")})"));
 
         // 3. Cached image, 64-token responses: throughput and latency by concurrency.
         var id = (await client.ScoreTokensAsync(Request(new ImageRef { Data = ByteString.CopyFrom(images[0]) }))).ImageId;
