@@ -96,7 +96,8 @@ public sealed class LlavaForConditionalGeneration : nn.Module
         using var scope = torch.NewDisposeScope();
         var ids = inputIds.to(ScalarType.Int64, Device);
         using var imageToken = Config.ImageTokenIndex.ToScalar();
-        var isImage = ids.eq(imageToken);
+        var isImageToken = ids.eq(imageToken);
+        var isImage = isImageToken;
         if (imageRegionLength is { } region && region < ids.shape[1])
         {
             using var length = ids.shape[1].ToScalar();
@@ -104,7 +105,7 @@ public sealed class LlavaForConditionalGeneration : nn.Module
             var inRegion = torch.arange(Scalars.Zero, length, Scalars.One, device: Device).lt(regionEnd).unsqueeze(0);
             isImage = isImage.logical_and(inRegion);
         }
-        var lookup = Config.ImageTokenIndex >= Config.TextConfig.VocabSize ? ids.masked_fill(ids.eq(imageToken), Scalars.Zero) : ids;
+        var lookup = Config.ImageTokenIndex >= Config.TextConfig.VocabSize ? ids.masked_fill(isImageToken, Scalars.Zero) : ids;
         var embeds = language_model.Model.Embed(lookup);
         if (imageFeatures is not null)
         {

@@ -1,4 +1,4 @@
-using FiSAO.Models.Torch;
+using FiSAO.Models.Clip;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,8 +15,6 @@ public sealed class LlavaMultiModalProjector : nn.Module<Tensor, Tensor>
     private readonly Linear linear_1;
     private readonly Linear linear_2;
 #pragma warning restore IDE1006
-
-    private static readonly Scalar QuickGeluScale = 1.702.ToScalar();
 
     private readonly string _activation;
 
@@ -42,7 +40,7 @@ public sealed class LlavaMultiModalProjector : nn.Module<Tensor, Tensor>
     {
         "gelu" => nn.functional.gelu(x),
         "gelu_pytorch_tanh" => nn.functional.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh),
-        "quick_gelu" => x * (x * QuickGeluScale).sigmoid(),
+        "quick_gelu" => ClipActivation.Apply(ClipActivation.QuickGelu, x),
         "relu" => nn.functional.relu(x),
         "silu" => nn.functional.silu(x),
         _ => throw new NotSupportedException($"projector activation '{name}' is not supported."),

@@ -36,9 +36,9 @@ public static class ShapesCommands
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (policies, runs, results.json, rewards.png).", Required = true };
         var data = new Option<DirectoryInfo?>("--data-dir") { Description = "Data directory of the verifier the demo starts: its built-in shapes-world model is built there once and reused (default: <out>/data)." };
         var remote = new Option<string?>("--verifier") { Description = "Use this running verifier (http://host:port, serving its built-in shapes-world model, whose folder this process can read) instead of starting one." };
-        var steps = new Option<int>("--ppo-steps") { Description = "PPO steps per run.", DefaultValueFactory = _ => 150 };
+        var steps = new Option<int>("--ppo-steps") { Description = "PPO steps per run.", DefaultValueFactory = _ => ShapesDemoOptions.DefaultPpoSteps };
         var warm = new Option<int>("--warmup-steps") { Description = "Supervised warm-up steps.", DefaultValueFactory = _ => new WarmUpOptions().Steps };
-        var scenes = new Option<int>("--eval-scenes") { Description = "Held-out evaluation scenes.", DefaultValueFactory = _ => new ShapesDemoOptions { OutputDirectory = "", DataDirectory = "" }.EvaluationScenes };
+        var scenes = new Option<int>("--eval-scenes") { Description = "Held-out evaluation scenes.", DefaultValueFactory = _ => ShapesDemoOptions.DefaultEvaluationScenes };
         var noAblation = new Option<bool>("--no-ablation") { Description = "Skip the sentence-reward run (Table 4)." };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads.", DefaultValueFactory = _ => 2 };
         var calibration = new Option<int>("--calibration-scenes")

@@ -38,14 +38,18 @@ public static class CoOccurrencePrior
     public static IReadOnlyList<(ShapeNoun Trigger, ShapeNoun Companion)> Applicable(Scene scene) =>
         [.. Pairs.Where(p => scene.Objects.ContainsKey(p.Trigger.Name) && !scene.Objects.ContainsKey(p.Companion.Name))];
 
-    /// <summary>The caption with one applicable companion inserted after its trigger.</summary>
-    public static CaptionSample Caption(Scene scene, SceneRandom rng)
+    /// <summary>The caption with one applicable companion inserted after its trigger, or null when no pair applies.</summary>
+    public static CaptionSample? Caption(Scene scene, SceneRandom rng)
     {
         var applicable = Applicable(scene);
-        if (applicable.Count == 0) throw new ArgumentException($"Scene {scene.Index} has no trigger without its companion.", nameof(scene));
+        if (applicable.Count == 0) return null;
         var (trigger, companion) = applicable[rng.Next(applicable.Count)];
         return CaptionWriter.WithObjectAfter(scene, companion, trigger, rng);
     }
+
+    /// <summary>Whether a hallucinated object is the companion of an object the scene holds (the habit explains it).</summary>
+    public static bool Explains(string hallucinated, IReadOnlyCollection<string> sceneObjects) =>
+        Pairs.Any(p => p.Companion.Name == hallucinated && sceneObjects.Contains(p.Trigger.Name));
 
     public static string Describe() => string.Join(", ", Pairs.Select(p => $"{p.Trigger.Name} -> {p.Companion.Name}"));
 }

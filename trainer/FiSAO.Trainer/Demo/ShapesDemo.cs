@@ -31,9 +31,13 @@ public sealed record ShapesDemoOptions
     public WarmUpOptions WarmUp { get; init; } = new();
     /// <summary>Held-out scenes per evaluation (the paper: 500 COCO images). With 200, one CHAIR_i moved by about +-10 % relative
     /// between runs from the sample alone.</summary>
-    public int EvaluationScenes { get; init; } = 500;
+    public int EvaluationScenes { get; init; } = DefaultEvaluationScenes;
+
+    public const int DefaultEvaluationScenes = 500;
     public long EvaluationSeed { get; init; } = 4242;
-    public int PpoSteps { get; init; } = 150;
+    public int PpoSteps { get; init; } = DefaultPpoSteps;
+
+    public const int DefaultPpoSteps = 150;
     public bool SentenceAblation { get; init; } = true;
 
     /// <summary>Scenes the warmed-up policy describes to calibrate the verifier on (0: keep the verifier's own calibration).</summary>

@@ -169,7 +169,7 @@ public static class ShapesPolicy
                 $"Only {applicable:P0} of the warm-up scenes have a co-occurrence trigger without its companion, so at most that share of captions can follow the habit.");
         log($"warm-up: co-occurrence habit ({CoOccurrencePrior.Describe()}): {applicable:P0} of scenes have a trigger without its companion; " +
             $"their captions name the companion after it with probability {rate:F2}, so {options.HallucinatedShare:P0} of captions hallucinate");
-        return (s, u, rng) => u < rate && CoOccurrencePrior.Applicable(s).Count > 0 ? CoOccurrencePrior.Caption(s, rng) : null;
+        return (s, u, rng) => u < rate ? CoOccurrencePrior.Caption(s, rng) : null;
     }
 
     private static Tensor VisionStates(LlavaForConditionalGeneration model, FiSAO.Models.Imaging.ClipImageProcessor images, Scene[] scenes)

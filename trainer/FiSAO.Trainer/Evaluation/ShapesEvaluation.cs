@@ -83,7 +83,7 @@ public static class ShapesEvaluation
                 foreach (var o in caption.HallucinatedObjects)
                 {
                     byObject[o] = byObject.GetValueOrDefault(o) + 1;
-                    if (Demo.CoOccurrencePrior.Pairs.Any(p => p.Companion.Name == o && samples[i].Objects!.Contains(p.Trigger.Name))) coOccurrence++;
+                    if (Demo.CoOccurrencePrior.Explains(o, samples[i].Objects!)) coOccurrence++;
                 }
                 distinctMentioned += caption.HallucinatedObjects.Count + caption.RecalledObjects.Count;
                 tokens += sequences[i].TokenIds.Count;
