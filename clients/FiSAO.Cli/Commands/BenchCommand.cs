@@ -78,7 +78,7 @@ internal static class BenchCommand
         ["failed"] = r.Failed,
         ["failures"] = r.Failures.ToDictionary(f => StatusNames.Of(f.Key), f => f.Value),
         ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 3),
-        ["requests_per_second"] = Math.Round(r.RequestsPerSecond, 1),
+        ["requests_per_second"] = Math.Round(r.RequestsPerSecond, 3),
         ["latency_ms"] = new Dictionary<string, double>
         {
             ["p50"] = Math.Round(r.Percentile(50), 3),
