@@ -19,8 +19,8 @@ public sealed class ConfigTests
     public void A_minimal_config_gets_the_documented_defaults()
     {
         var config = TrainerConfigLoader.Parse(Minimal());
-        Assert.Equal("token-reward", config.Ppo.AdvantageMode);
-        Assert.Equal("token", config.Reward.Mode);
+        Assert.Equal(AdvantageMode.TokenReward, config.Ppo.AdvantageMode);
+        Assert.Equal(RewardMode.Token, config.Reward.Mode);
         Assert.Equal(4, config.Ppo.PpoEpochs);
         Assert.False(config.Ppo.Whiten);
         Assert.Equal(["q_proj", "k_proj", "v_proj", "o_proj"], config.Lora.TargetModules);

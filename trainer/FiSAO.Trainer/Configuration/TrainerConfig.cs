@@ -31,7 +31,7 @@ public sealed record PolicySettings
     [JsonPropertyName("dtype")] public string DType { get; init; } = "fp32";
 
     /// <summary><c>sdpa</c> or <c>eager</c>.</summary>
-    [JsonPropertyName("attention")] public string Attention { get; init; } = "sdpa";
+    [JsonPropertyName("attention")] public AttentionKind Attention { get; init; } = AttentionKind.Sdpa;
 
     /// <summary>libtorch CPU threads (0 = libtorch's default).</summary>
     [JsonPropertyName("threads")] public int Threads { get; init; }
@@ -82,10 +82,10 @@ public sealed record RewardSettings
 {
     /// <summary><c>verifier</c> (the FiSAO verifier over gRPC) or <c>toy-token</c> (r = toy_value on every token equal
     /// to toy_piece: a fixed reward for smoke tests of the optimiser, no verifier).</summary>
-    [JsonPropertyName("source")] public string Source { get; init; } = "verifier";
+    [JsonPropertyName("source")] public RewardSourceKind Source { get; init; } = RewardSourceKind.Verifier;
 
     /// <summary><c>token</c> (FiSAO, default) or <c>sentence</c> (Table 4 ablation: one score per response, on its last token).</summary>
-    [JsonPropertyName("mode")] public string Mode { get; init; } = "token";
+    [JsonPropertyName("mode")] public RewardMode Mode { get; init; } = RewardMode.Token;
 
     /// <summary>Verifier replicas (<c>http://host:port</c>, or one <c>dns:///host:port</c>).</summary>
     [JsonPropertyName("verifier_addresses")] public string[] VerifierAddresses { get; init; } = [];
@@ -108,7 +108,7 @@ public sealed record RewardSettings
     /// text) or <c>first</c> (an object's later mentions get 0 instead of a positive reward; a negative one stays), so a
     /// policy cannot earn reward by naming a correct object again and again. The paper does not discuss repeats.
     /// </summary>
-    [JsonPropertyName("repeated_mentions")] public string RepeatedMentions { get; init; } = "every";
+    [JsonPropertyName("repeated_mentions")] public RepeatedMentions RepeatedMentions { get; init; } = RepeatedMentions.Every;
 }
 
 /// <summary>Rollout sampling (LlavaGenerator: temperature 1 and top_p 1 sample the policy itself, as on-policy PPO wants).</summary>
@@ -148,7 +148,7 @@ public sealed record PpoSettings
     [JsonPropertyName("early_stop_kl")] public double EarlyStopKl { get; init; } = 0.05;
 
     /// <summary><c>token-reward</c> (the paper: A_t = R_t, no critic) or <c>gae</c> (value head, GAE(gamma, lambda)).</summary>
-    [JsonPropertyName("advantage_mode")] public string AdvantageMode { get; init; } = "token-reward";
+    [JsonPropertyName("advantage_mode")] public AdvantageMode AdvantageMode { get; init; } = AdvantageMode.TokenReward;
 
     [JsonPropertyName("gamma")] public double Gamma { get; init; } = 1.0;
     [JsonPropertyName("lambda")] public double Lambda { get; init; } = 0.95;
@@ -165,7 +165,7 @@ public sealed record PpoSettings
     /// <summary>Entropy bonus coefficient (0 = entropy is only logged).</summary>
     [JsonPropertyName("entropy_coef")] public double EntropyCoef { get; init; }
 
-    [JsonIgnore] public bool IsGae => AdvantageMode == "gae";
+    [JsonIgnore] public bool IsGae => AdvantageMode == AdvantageMode.Gae;
     [JsonIgnore] public bool Whiten => WhitenAdvantages ?? IsGae;
 }
 

@@ -91,7 +91,7 @@ public static class ShapesDemo
 
         var rewardSettings = new RewardSettings { VerifierAddresses = [verifierAddress] };
         using var scorer = new VerifierReward(rewardSettings);
-        var ppoConfig = Train(o, warm, verifierAddress, "token");
+        var ppoConfig = Train(o, warm, verifierAddress, RewardMode.Token);
         Verifier.V1.Calibration? calibration = null;
         if (o.CalibrationScenes > 0)
         {
@@ -117,7 +117,7 @@ public static class ShapesDemo
         Evaluated? sentence = null;
         if (o.SentenceAblation)
         {
-            var sentenceRun = Run(Train(o, warm, verifierAddress, "sentence"), log);
+            var sentenceRun = Run(Train(o, warm, verifierAddress, RewardMode.Sentence), log);
             sentence = Evaluate(Path.Combine(sentenceRun, TrainingRun.FinalAdaptersFolder));
             Lap("ppo_sentence");
         }
@@ -191,7 +191,7 @@ public static class ShapesDemo
     };
 
     /// <summary>The demo's PPO config for one reward mode, with the <c>--set</c> overrides applied and validated.</summary>
-    private static TrainerConfig Train(ShapesDemoOptions o, string warm, string verifier, string mode)
+    private static TrainerConfig Train(ShapesDemoOptions o, string warm, string verifier, RewardMode mode)
     {
         var config = new TrainerConfig
         {
@@ -200,10 +200,10 @@ public static class ShapesDemo
             Data = new DataSettings { Kind = "shapes", ShapesSeed = 777, ShapesScenes = 4000, Prompt = ShapesPolicy.Prompt },
             // Repeats earn nothing: with every mention rewarded the small policy learned to list correct objects again and
             // again (mentions 540 -> 1,523 in 300 steps), which lowers CHAIR_i without removing a hallucination.
-            Reward = new RewardSettings { VerifierAddresses = [verifier], Mode = mode, RepeatedMentions = "first" },
+            Reward = new RewardSettings { VerifierAddresses = [verifier], Mode = mode, RepeatedMentions = RepeatedMentions.First },
             Generation = new GenerationSettings { MaxNewTokens = 40 },
             Ppo = new PpoSettings { Xi = 0.01, PpoEpochs = 4, MinibatchSize = 8, LearningRate = 1e-3, EarlyStopKl = 0.05 },
-            Run = new RunSettings { Steps = o.PpoSteps, BatchSize = 16, Seed = 3, CheckpointInterval = 20, OutputDir = Path.Combine(o.OutputDirectory, $"ppo-{mode}") },
+            Run = new RunSettings { Steps = o.PpoSteps, BatchSize = 16, Seed = 3, CheckpointInterval = 20, OutputDir = Path.Combine(o.OutputDirectory, $"ppo-{mode.Name()}") },
         };
         if (o.Overrides.Count > 0)
             config = TrainerConfigLoader.Parse(System.Text.Json.Nodes.JsonNode.Parse(TrainerConfigLoader.Serialize(config))!.AsObject(), o.Overrides);
@@ -216,7 +216,7 @@ public static class ShapesDemo
         var run = config.Run.OutputDir!;
         if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
         File.WriteAllText(Path.Combine(Directory.CreateDirectory(run).FullName, "demo-config.json"), TrainerConfigLoader.Serialize(config));
-        var mode = config.Reward.Mode;
+        var mode = config.Reward.Mode.Name();
         var result = TrainingRun.Run(config, resume: false, new SyncProgress(m =>
         {
             if (m.Step % 5 == 0 || m.Step == 1) log($"ppo-{mode} " + Commands.TrainerCli.StepLine(m, config.Run.Steps));
