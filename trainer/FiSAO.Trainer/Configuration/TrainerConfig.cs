@@ -24,6 +24,15 @@ public sealed record PolicySettings
     /// <summary>A llava-hf folder (config.json, safetensors, tokenizer.model, preprocessor_config.json).</summary>
     [JsonPropertyName("model")] public string? Model { get; init; }
 
+    /// <summary>
+    /// What the saved PEFT adapters name as their base (<c>base_model_name_or_path</c> in adapter_config.json): a hub id
+    /// such as <c>llava-hf/llava-1.5-7b-hf</c>, so the adapters load elsewhere; default the <c>model</c> folder as given.
+    /// </summary>
+    [JsonPropertyName("base_model_name_or_path")] public string? BaseModelNameOrPath { get; init; }
+
+    /// <summary>The name adapter_config.json gets: <see cref="BaseModelNameOrPath"/>, else <see cref="Model"/>.</summary>
+    [JsonIgnore] public string? AdapterBaseModel => BaseModelNameOrPath ?? Model;
+
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
 

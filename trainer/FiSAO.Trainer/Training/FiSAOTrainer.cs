@@ -211,7 +211,7 @@ public sealed class FiSAOTrainer : IDisposable
     /// <summary>Writes the trainer's state (adapters, value head, optimiser, RNG) into a checkpoint folder.</summary>
     public void WriteState(string directory)
     {
-        _policy.SaveAdapters(Path.Combine(directory, TrainerCheckpoint.AdaptersFolder));
+        _policy.SaveAdapters(Path.Combine(directory, TrainerCheckpoint.AdaptersFolder), baseModelNameOrPath: _config.Policy.AdapterBaseModel);
         if (_valueHead is not null)
             using (var stream = File.Create(Path.Combine(directory, TrainerCheckpoint.ValueHeadFileName)))
                 Safetensors.SaveStateDict(stream, _valueHead.state_dict());

@@ -85,7 +85,7 @@ public static class TrainingRun
         }
         var final = Path.Combine(output, FinalAdaptersFolder);
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-        policy.SaveAdapters(final);
+        policy.SaveAdapters(final, baseModelNameOrPath: config.Policy.AdapterBaseModel);
         return new TrainingRunResult(first, trainer.StepsDone, output, checkpoint, steps);
     }
 
