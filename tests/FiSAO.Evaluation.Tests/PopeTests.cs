@@ -82,7 +82,7 @@ public class PopeBuilderTests
         ImageObjects[] images = [.. Images, Image("5.jpg", "dog", "cat")];
 
         var questions = PopeBuilder.Build(images, PopeSplit.Popular, imageCount: 4, seed: 3);
-        var e = Assert.Throws<ArgumentException>(() => PopeBuilder.Build(images, PopeSplit.Popular, imageCount: 5, seed: 3));
+        var e = Assert.Throws<InvalidDataException>(() => PopeBuilder.Build(images, PopeSplit.Popular, imageCount: 5, seed: 3));
 
         Assert.DoesNotContain(questions, q => q.Image == "5.jpg");
         Assert.Equal(4, questions.Select(q => q.Image).Distinct().Count());

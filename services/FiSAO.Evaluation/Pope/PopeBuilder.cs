@@ -19,7 +19,7 @@ public static class PopeBuilder
     {
         var eligible = images.Where(i => i.Instances.Count >= samplesPerImage).ToList();
         if (eligible.Count < imageCount)
-            throw new ArgumentException($"POPE needs {imageCount} images with at least {samplesPerImage} annotated objects; the split has {eligible.Count}.", nameof(imageCount));
+            throw new InvalidDataException($"POPE needs {imageCount} images with at least {samplesPerImage} annotated objects; the split has {eligible.Count}.");
         var random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
         var drawn = Sample(eligible, imageCount, random);
         return Questions(drawn, split, samplesPerImage, random);
@@ -72,7 +72,7 @@ public static class PopeBuilder
                 if (negative is null)
                 {
                     if (!allObjects.Any(Absent))
-                        throw new ArgumentException($"POPE: image '{image.Image.FileName}' has every object of the drawn images; no absent object to ask about.");
+                        throw new InvalidDataException($"POPE: image '{image.Image.FileName}' has every object of the drawn images; no absent object to ask about.");
                     do negative = allObjects[random.Next(allObjects.Count)]; while (!Absent(negative));
                 }
                 asked.Add(negative);

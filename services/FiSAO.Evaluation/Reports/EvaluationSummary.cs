@@ -17,6 +17,9 @@ public sealed record ChairSummary
     [JsonPropertyName("mean_length_tokens")] public double MeanLengthTokens { get; init; }
     [JsonPropertyName("mentions")] public int Mentions { get; init; }
     [JsonPropertyName("hallucinated_mentions")] public int HallucinatedMentions { get; init; }
+
+    /// <summary>The images judged (seeded choice), so that two runs can be checked to have seen the same ones.</summary>
+    [JsonPropertyName("image_ids")] public IReadOnlyList<long> ImageIds { get; init; } = [];
 }
 
 /// <summary>
@@ -34,6 +37,12 @@ public sealed record EvaluationSummary
     [JsonPropertyName("max_new_tokens")] public int MaxNewTokens { get; init; }
     [JsonPropertyName("chair")] public ChairSummary? Chair { get; init; }
     [JsonPropertyName("pope")] public SortedDictionary<string, PopeMetrics>? Pope { get; init; }
+
+    /// <summary>Where each POPE split's questions came from: an official file, or "built (seed S, N images)".</summary>
+    [JsonPropertyName("pope_questions")] public SortedDictionary<string, string>? PopeQuestions { get; init; }
+
+    /// <summary>The per-caption / per-question file beside this one.</summary>
+    [JsonPropertyName("items")] public string? Items { get; init; }
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
