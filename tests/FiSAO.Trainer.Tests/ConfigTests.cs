@@ -83,7 +83,7 @@ public sealed class ConfigTests
     public void Evaluate_with_an_adapter_folder_that_has_no_adapters_exits_2_with_the_path()
     {
         var empty = TestDirectories.New("no-adapters");
-        var (code, text) = TrainerProcess.Run(TimeSpan.FromMinutes(1), "evaluate", "--policy", TinyPolicy.Directory, "--adapters", empty, "--scenes", "1");
+        var (code, text) = TrainerProcess.Run(TimeSpan.FromMinutes(1), "evaluate-shapes", "--policy", TinyPolicy.Directory, "--adapters", empty, "--scenes", "1");
         Assert.Equal(2, code);
         Assert.Contains("adapter_config.json", text);
         Assert.DoesNotContain("Unhandled exception", text);
