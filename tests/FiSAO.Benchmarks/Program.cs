@@ -31,6 +31,9 @@ switch (args[0])
             ? b.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
             : [1, 16];
         return ClipImageBenchmark.Run(batches, Option("warmup", 3), Option("reps", 10), Option("threads", Environment.ProcessorCount));
+    case "clip-precision":
+        var variants = options.TryGetValue("variants", out var vs) ? vs.Split(',') : ["fp32", "bf16-mixed", "bf16"];
+        return ClipPrecisionBenchmark.Run(Option("batch", 16), Option("warmup", 2), Option("reps", 7), Option("threads", Environment.ProcessorCount), variants);
     case "verifier":
         var levels = options.TryGetValue("concurrency", out var c)
             ? c.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()

@@ -19,6 +19,12 @@ public sealed class ClipEncoder : nn.Module<Tensor, Tensor?, Tensor>
 
     public int NumLayers => layers.Count;
 
+    /// <inheritdoc cref="ClipEncoderLayer.CastMatrixProducts"/>
+    public void CastMatrixProducts(ScalarType dtype)
+    {
+        foreach (var layer in layers) layer.CastMatrixProducts(dtype);
+    }
+
     public override Tensor forward(Tensor inputsEmbeds, Tensor? additiveMask) => Forward(inputsEmbeds, additiveMask, null);
 
     /// <summary>

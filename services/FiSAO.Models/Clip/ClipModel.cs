@@ -25,6 +25,7 @@ public sealed class ClipModel : nn.Module
         Config = config;
         Device = device ?? torch.CPU;
         DType = dtype;
+        MatrixProductDType = dtype;
         text_model = new ClipTextTransformer(config.TextConfig, device, dtype);
         vision_model = new ClipVisionTransformer(config.VisionConfig, device, dtype);
         visual_projection = nn.Linear(config.VisionConfig.HiddenSize, config.ProjectionDim, hasBias: false, device: device, dtype: dtype);
@@ -39,7 +40,11 @@ public sealed class ClipModel : nn.Module
 
     public Device Device { get; }
 
+    /// <summary>The dtype of the embeddings, layer norms, residual stream and projections.</summary>
     public ScalarType DType { get; }
+
+    /// <summary>The dtype of the encoder layers' matrix products: <see cref="DType"/> unless <see cref="CastMatrixProducts"/> changed it.</summary>
+    public ScalarType MatrixProductDType { get; private set; }
 
     public ClipTextTransformer TextModel => text_model;
 
@@ -57,6 +62,17 @@ public sealed class ClipModel : nn.Module
 
     /// <summary>exp(logit_scale): the factor HF multiplies cosine similarities by in <c>logits_per_image</c>.</summary>
     public double LogitScaleExp => Math.Exp(LogitScale);
+
+    /// <summary>
+    /// Mixed precision (<see cref="ClipPrecision"/>): the attention and MLP matrix products of both towers run in
+    /// <paramref name="dtype"/>, everything else stays in <see cref="DType"/>.
+    /// </summary>
+    public void CastMatrixProducts(ScalarType dtype)
+    {
+        text_model.CastMatrixProducts(dtype);
+        vision_model.CastMatrixProducts(dtype);
+        MatrixProductDType = dtype;
+    }
 
     /// <summary>Loads a HF CLIP checkpoint folder (config.json + safetensors), strictly and key-exact.</summary>
     public static ClipModel FromPretrained(string directory, TorchTarget target) => ClipCheckpointLoader.LoadClipModel(directory, target);

@@ -32,6 +32,9 @@ public sealed class ClipVisionTransformer : nn.Module<Tensor, ClipTransformerOut
 
     public ClipVisionConfig Config { get; }
 
+    /// <summary>Casts every encoder layer's matrix products to <paramref name="dtype"/> (<see cref="ClipPrecision"/>).</summary>
+    public void CastMatrixProducts(ScalarType dtype) => encoder.CastMatrixProducts(dtype);
+
     public override ClipTransformerOutput forward(Tensor pixelValues) => Forward(pixelValues, outputHiddenStates: false);
 
     /// <param name="pixelValues">[B, C, H, W] normalised pixels, H = W = image_size.</param>
