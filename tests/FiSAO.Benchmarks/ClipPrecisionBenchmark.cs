@@ -10,7 +10,7 @@ namespace FiSAO.Benchmarks;
 /// Uncached image throughput and feature drift of one random ViT-B/32-sized CLIP in several precisions, measured in
 /// one run with the repetitions interleaved (this machine's speed drifts): fp32; HF-style uniform bf16 / fp16 (every
 /// weight and activation in the half dtype); and <see cref="ClipPrecision"/>'s mixed bf16 / fp16 (only the encoder
-/// layers' matrix products in the half dtype). Features are compared with fp32's on the same pixels.
+/// layers in the half dtype). Features are compared with fp32's on the same pixels.
 /// </summary>
 public static class ClipPrecisionBenchmark
 {
@@ -70,7 +70,7 @@ public static class ClipPrecisionBenchmark
             var target = model.state_dict();
             foreach (var (name, tensor) in reference.state_dict()) target[name].copy_(tensor);
         }
-        if (kind == "mixed") model.CastMatrixProducts(dtype);
+        if (kind == "mixed") model.CastEncoderLayers(dtype);
         return model;
     }
 

@@ -33,26 +33,21 @@ public sealed class ClipAttention : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The dtype of the projections and of both attention matrix products (see <see cref="ClipPrecision"/>).</summary>
-    public ScalarType MatrixProductDType => q_proj.weight!.dtype;
-
-    /// <param name="hiddenStates">[B, T, D]; cast to <see cref="MatrixProductDType"/> when it differs (mixed precision).</param>
+    /// <param name="hiddenStates">[B, T, D].</param>
     /// <param name="additiveMask">Optional fp32 [B or 1, 1, T, T] added to the scores (large negative = blocked).</param>
-    /// <returns>[B, T, D] in <see cref="MatrixProductDType"/>.</returns>
     public override Tensor forward(Tensor hiddenStates, Tensor? additiveMask)
     {
         using var scope = torch.NewDisposeScope();
-        var x = hiddenStates.to(MatrixProductDType);
-        var (b, t, d) = (x.shape[0], x.shape[1], x.shape[2]);
-        var q = q_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);
-        var k = k_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);
-        var v = v_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);
+        var (b, t, d) = (hiddenStates.shape[0], hiddenStates.shape[1], hiddenStates.shape[2]);
+        var q = q_proj.forward(hiddenStates).view(b, t, _heads, _headDim).transpose(1, 2);
+        var k = k_proj.forward(hiddenStates).view(b, t, _heads, _headDim).transpose(1, 2);
+        var v = v_proj.forward(hiddenStates).view(b, t, _heads, _headDim).transpose(1, 2);
 
         var scores = q.matmul(k.transpose(-1, -2)) * _scale;
         // Softmax in fp32 as HF's eager path does; the mask is fp32 too, so half-precision scores cannot overflow to -inf.
         var scores32 = scores.to(ScalarType.Float32);
         if (additiveMask is not null) scores32 = scores32.add(additiveMask, Scalars.One);
-        var probs = scores32.softmax(-1).to(x.dtype);
+        var probs = scores32.softmax(-1).to(hiddenStates.dtype);
 
         var context = probs.matmul(v).transpose(1, 2).reshape(b, t, d);
         return out_proj.forward(context).MoveToOuterDisposeScope();

@@ -19,10 +19,17 @@ public sealed class ClipEncoder : nn.Module<Tensor, Tensor?, Tensor>
 
     public int NumLayers => layers.Count;
 
-    /// <inheritdoc cref="ClipEncoderLayer.CastMatrixProducts"/>
-    public void CastMatrixProducts(ScalarType dtype)
+    /// <summary>The layers' dtype: the input's unless <see cref="CastLayers"/> changed it.</summary>
+    public ScalarType? LayerDType { get; private set; }
+
+    /// <summary>
+    /// Runs every layer in <paramref name="dtype"/> (<see cref="ClipPrecision"/>): the input is cast to it on the way in
+    /// and the output back to the input's dtype on the way out, so what surrounds the encoder keeps its precision.
+    /// </summary>
+    public void CastLayers(ScalarType dtype)
     {
-        foreach (var layer in layers) layer.CastMatrixProducts(dtype);
+        layers.to(dtype);
+        LayerDType = dtype;
     }
 
     public override Tensor forward(Tensor inputsEmbeds, Tensor? additiveMask) => Forward(inputsEmbeds, additiveMask, null);
@@ -33,7 +40,7 @@ public sealed class ClipEncoder : nn.Module<Tensor, Tensor?, Tensor>
     /// </summary>
     public Tensor Forward(Tensor inputsEmbeds, Tensor? additiveMask, List<Tensor>? hiddenStates)
     {
-        var h = inputsEmbeds;
+        var h = LayerDType is { } dtype ? inputsEmbeds.to(dtype) : inputsEmbeds;
         hiddenStates?.Add(h);
         foreach (var layer in layers)
         {
@@ -43,6 +50,6 @@ public sealed class ClipEncoder : nn.Module<Tensor, Tensor?, Tensor>
             h = next;
             hiddenStates?.Add(h);
         }
-        return h;
+        return h.dtype == inputsEmbeds.dtype ? h : h.to(inputsEmbeds.dtype);
     }
 }

@@ -26,14 +26,6 @@ public sealed class ClipEncoderLayer : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Casts the attention and MLP weights (every matrix product of the layer) to <paramref name="dtype"/>; the
-    /// layer norms and the residual stream keep their dtype (<see cref="ClipPrecision"/>).</summary>
-    public void CastMatrixProducts(ScalarType dtype)
-    {
-        self_attn.to(dtype);
-        mlp.to(dtype);
-    }
-
     public override Tensor forward(Tensor hiddenStates, Tensor? additiveMask)
     {
         using var scope = torch.NewDisposeScope();

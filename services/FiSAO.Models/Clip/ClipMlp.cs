@@ -24,15 +24,10 @@ public sealed class ClipMlp : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The dtype of fc1 and fc2 (see <see cref="ClipPrecision"/>).</summary>
-    public ScalarType MatrixProductDType => fc1.weight!.dtype;
-
-    /// <param name="hiddenStates">[B, T, D]; cast to <see cref="MatrixProductDType"/> when it differs (mixed precision).</param>
-    /// <returns>[B, T, D] in <see cref="MatrixProductDType"/>.</returns>
     public override Tensor forward(Tensor hiddenStates)
     {
         using var scope = torch.NewDisposeScope();
-        var h = ClipActivation.Apply(_activation, fc1.forward(hiddenStates.to(MatrixProductDType)));
+        var h = ClipActivation.Apply(_activation, fc1.forward(hiddenStates));
         return fc2.forward(h).MoveToOuterDisposeScope();
     }
 }

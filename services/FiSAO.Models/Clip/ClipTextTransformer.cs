@@ -37,8 +37,8 @@ public sealed class ClipTextTransformer : nn.Module<Tensor, Tensor?, ClipTransfo
 
     public ClipTextConfig Config { get; }
 
-    /// <summary>Casts every encoder layer's matrix products to <paramref name="dtype"/> (<see cref="ClipPrecision"/>).</summary>
-    public void CastMatrixProducts(ScalarType dtype) => encoder.CastMatrixProducts(dtype);
+    /// <inheritdoc cref="ClipEncoder.CastLayers"/>
+    public void CastEncoderLayers(ScalarType dtype) => encoder.CastLayers(dtype);
 
     /// <param name="inputIds">[B, L] token ids on the module's device (any integer type).</param>
     /// <param name="attentionMask">Optional [B, L], 1 = token, 0 = padding (keys at padding are not attended).</param>

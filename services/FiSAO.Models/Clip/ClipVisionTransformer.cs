@@ -32,8 +32,8 @@ public sealed class ClipVisionTransformer : nn.Module<Tensor, ClipTransformerOut
 
     public ClipVisionConfig Config { get; }
 
-    /// <summary>Casts every encoder layer's matrix products to <paramref name="dtype"/> (<see cref="ClipPrecision"/>).</summary>
-    public void CastMatrixProducts(ScalarType dtype) => encoder.CastMatrixProducts(dtype);
+    /// <inheritdoc cref="ClipEncoder.CastLayers"/>
+    public void CastEncoderLayers(ScalarType dtype) => encoder.CastLayers(dtype);
 
     public override ClipTransformerOutput forward(Tensor pixelValues) => Forward(pixelValues, outputHiddenStates: false);
 

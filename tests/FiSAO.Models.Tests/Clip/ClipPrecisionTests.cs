@@ -49,20 +49,22 @@ public sealed class ClipPrecisionTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void Mixed_bf16_casts_only_the_encoder_matrix_products()
+    public void Mixed_bf16_runs_only_the_encoder_layers_in_bf16()
     {
         var folder = TinyClipCheckpoint.Create(ClipSpec.Tiny(), seed: 33).WriteClipFolder(_dir.Path);
         using var model = ClipModel.FromPretrained(folder, TorchTarget.Create(torch.CPU, ScalarType.BFloat16, Bf16Cpu));
 
         Assert.Equal(ScalarType.Float32, model.DType);
-        Assert.Equal(ScalarType.BFloat16, model.MatrixProductDType);
+        Assert.Equal(ScalarType.BFloat16, model.EncoderDType);
         foreach (var (name, tensor) in model.state_dict())
         {
-            var matrixProduct = name.Contains(".self_attn.", StringComparison.Ordinal) || name.Contains(".mlp.", StringComparison.Ordinal);
-            Assert.True((matrixProduct ? ScalarType.BFloat16 : ScalarType.Float32) == tensor.dtype, $"{name} is {tensor.dtype}");
+            var inEncoder = name.Contains(".encoder.layers.", StringComparison.Ordinal);
+            Assert.True((inEncoder ? ScalarType.BFloat16 : ScalarType.Float32) == tensor.dtype, $"{name} is {tensor.dtype}");
         }
-        using var features = model.GetImageFeatures(torch.tensor(TinyClipCheckpoint.RandomPixels(1, ClipSpec.Tiny().Vision, seed: 2), [1, 3, 20, 20]));
-        Assert.Equal(ScalarType.Float32, features.dtype); // the final projection ran in fp32
+        using var scope = torch.NewDisposeScope();
+        var pixels = torch.tensor(TinyClipCheckpoint.RandomPixels(1, ClipSpec.Tiny().Vision, seed: 2), [1, 3, 20, 20]);
+        Assert.Equal(ScalarType.Float32, model.GetImageFeatures(pixels).dtype); // post-layernorm and projection ran in fp32
+        Assert.Equal(ScalarType.Float32, model.GetTextFeatures(torch.tensor(new long[] { 0, 5, 2 }, [1, 3])).dtype);
     }
 
     private void AssertClose(ClipModel fp32, ClipModel bf16, string what)
