@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace FiSAO.Models.Tests.Llama;
 
 /// <summary>Activation checkpointing per decoder layer changes memory, not results: same log-probs, same LoRA gradients.</summary>
+[Collection(GlobalRngCollection.Name)]
 public sealed class GradientCheckpointingTests : IDisposable
 {
     private static readonly TinyLlavaCheckpoint Tiny = TinyLlavaCheckpoint.Create();

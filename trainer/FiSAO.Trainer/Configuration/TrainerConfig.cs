@@ -42,6 +42,12 @@ public sealed record PolicySettings
     /// <summary><c>sdpa</c> or <c>eager</c>.</summary>
     [JsonPropertyName("attention")] public AttentionKind Attention { get; init; } = AttentionKind.Sdpa;
 
+    /// <summary>
+    /// Activation checkpointing per decoder layer in the PPO update: keeps each layer's input instead of its activations
+    /// and recomputes the layer in the backward (one more forward, much less memory). Same gradients.
+    /// </summary>
+    [JsonPropertyName("activation_checkpointing")] public bool ActivationCheckpointing { get; init; }
+
     /// <summary>libtorch CPU threads (0 = libtorch's default).</summary>
     [JsonPropertyName("threads")] public int Threads { get; init; }
 
@@ -144,6 +150,12 @@ public sealed record PpoSettings
     /// <summary>Responses per optimiser step (must divide into run.batch_size; the last minibatch may be smaller).</summary>
     [JsonPropertyName("minibatch_size")] public int MinibatchSize { get; init; } = 4;
 
+    /// <summary>
+    /// Responses per forward/backward within a minibatch (gradient accumulation; also the chunk of the reference and
+    /// value passes); 0 = the whole minibatch at once. Same gradients, less activation memory.
+    /// </summary>
+    [JsonPropertyName("micro_batch_size")] public int MicroBatchSize { get; init; }
+
     [JsonPropertyName("learning_rate")] public double LearningRate { get; init; } = 1e-4;
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; }
     [JsonPropertyName("adam_beta1")] public double AdamBeta1 { get; init; } = 0.9;
@@ -176,6 +188,9 @@ public sealed record PpoSettings
 
     [JsonIgnore] public bool IsGae => AdvantageMode == AdvantageMode.Gae;
     [JsonIgnore] public bool Whiten => WhitenAdvantages ?? IsGae;
+
+    /// <summary>Rows per forward/backward: <see cref="MicroBatchSize"/>, or the minibatch when 0.</summary>
+    [JsonIgnore] public int RowsPerPass => MicroBatchSize > 0 ? MicroBatchSize : MinibatchSize;
 }
 
 /// <summary>The loop, its outputs and checkpoints.</summary>

@@ -88,6 +88,8 @@ public static class TrainerConfigLoader
         Check(IsDevice(c.Policy.Device), "policy.device", $"'{c.Policy.Device}' is not cpu, cuda or cuda:N");
         Check(c.Policy.DType is "fp32" or "float32" or "fp16" or "float16" or "bf16" or "bfloat16", "policy.dtype", $"'{c.Policy.DType}' is not fp32, fp16 or bf16");
         Check(c.Policy.Threads >= 0, "policy.threads", "must be >= 0");
+        Check(!c.Policy.ActivationCheckpointing || c.Lora.Dropout == 0 || !c.Policy.Device.StartsWith("cuda", StringComparison.Ordinal),
+            "policy.activation_checkpointing", "needs lora.dropout = 0 on CUDA: the recompute must draw the forward's dropout masks, and TorchSharp 0.107 cannot save a CUDA generator's state");
         Check(c.Policy.ChatTemplate.Contains("{prompt}", StringComparison.Ordinal), "policy.chat_template", "must contain {prompt}");
 
         Check(c.Lora.Rank >= 1, "lora.rank", "must be >= 1");
@@ -120,6 +122,8 @@ public static class TrainerConfigLoader
         Check(p.PpoEpochs >= 1, "ppo.ppo_epochs", "must be >= 1");
         Check(p.MinibatchSize >= 1, "ppo.minibatch_size", "must be >= 1");
         Check(p.MinibatchSize <= c.Run.BatchSize, "ppo.minibatch_size", $"must not exceed run.batch_size ({c.Run.BatchSize})");
+        Check(p.MicroBatchSize >= 0, "ppo.micro_batch_size", "must be >= 0");
+        Check(p.MicroBatchSize <= p.MinibatchSize, "ppo.micro_batch_size", $"must not exceed ppo.minibatch_size ({p.MinibatchSize})");
         Check(p.LearningRate > 0, "ppo.learning_rate", "must be > 0");
         Check(p.WeightDecay >= 0, "ppo.weight_decay", "must be >= 0");
         Check(p.AdamBeta1 is >= 0 and < 1, "ppo.adam_beta1", "must be in [0, 1)");

@@ -14,6 +14,13 @@ public sealed record PolicyBatch(Tensor InputIds, Tensor AttentionMask, Tensor R
 
     public long Count => InputIds.shape[0];
 
+    /// <summary>The rows <paramref name="rows"/> (int64 indices): a minibatch or micro-batch, same columns.</summary>
+    public PolicyBatch Rows(Tensor rows)
+    {
+        Tensor Take(Tensor t) => t.index_select(0, rows.to(t.device));
+        return new PolicyBatch(Take(InputIds), Take(AttentionMask), Take(ResponseMask), Take(OldLogProbs), PromptLength);
+    }
+
     /// <summary>The batch of <paramref name="generation"/> on <paramref name="device"/>.</summary>
     public static PolicyBatch From(GenerationResult generation, Device? device = null)
     {

@@ -29,7 +29,7 @@ public sealed record Rollout(
     {
         Tensor Take(Tensor t) => t.index_select(0, rows.to(t.device));
         return new Rollout(
-            new PolicyBatch(Take(Batch.InputIds), Take(Batch.AttentionMask), Take(Batch.ResponseMask), Take(Batch.OldLogProbs), Batch.PromptLength),
+            Batch.Rows(rows),
             Take(ImageFeatures), Take(RefLogProbs), Take(TokenRewards), Take(Rewards), Take(Advantages), Take(Returns), Take(OldValues));
     }
 

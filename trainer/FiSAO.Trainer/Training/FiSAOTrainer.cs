@@ -134,7 +134,8 @@ public sealed class FiSAOTrainer : IDisposable
         var tokenRewards = tensor(rewardData, [b, r], device: _device);
         var mask = batch.ResponseMask;
 
-        var refLogProbs = _policy.ReferenceLogProbs(batch, features);
+        // In micro-batches of ppo.micro_batch_size rows, as the update: the peak is one micro-batch's forward.
+        var refLogProbs = MinibatchUpdate.ByRows(batch, features, ppo.RowsPerPass, _policy.ReferenceLogProbs);
         var rewards = PpoMath.KlPenalisedRewards(tokenRewards, batch.OldLogProbs, refLogProbs, mask, ppo.Xi);
 
         Tensor advantages, returns, oldValues;
@@ -143,8 +144,11 @@ public sealed class FiSAOTrainer : IDisposable
             using (no_grad())
             {
                 _policy.Model.eval();
-                using var outputs = PolicyForward.Run(_policy.Model, batch.InputIds, batch.AttentionMask, features, batch.PromptLength, _valueHead);
-                oldValues = outputs.Values!.detach().clone();
+                oldValues = MinibatchUpdate.ByRows(batch, features, ppo.RowsPerPass, (part, partFeatures) =>
+                {
+                    using var outputs = PolicyForward.Run(_policy.Model, part.InputIds, part.AttentionMask, partFeatures, part.PromptLength, _valueHead);
+                    return outputs.Values!.detach().clone();
+                });
             }
             (advantages, returns) = PpoMath.Gae(rewards, oldValues, mask, ppo.Gamma, ppo.Lambda);
         }
@@ -168,6 +172,7 @@ public sealed class FiSAOTrainer : IDisposable
         var updates = 0;
         var stop = false;
         _policy.Model.train();
+        _policy.Model.LanguageModel.Model.GradientCheckpointing = _config.Policy.ActivationCheckpointing;
         try
         {
             for (var epoch = 0; epoch < ppo.PpoEpochs && !stop; epoch++)
@@ -178,14 +183,10 @@ public sealed class FiSAOTrainer : IDisposable
                 {
                     using var scope = NewDisposeScope();
                     var rows = tensor(order.Skip(start).Take(ppo.MinibatchSize).Select(i => (long)i).ToArray(), device: _device);
-                    var minibatch = rollout.Rows(rows);
-                    var tokens = minibatch.ResponseMask.sum().item<float>();
-                    using var outputs = PolicyForward.Run(_policy.Model, minibatch.Batch.InputIds, minibatch.Batch.AttentionMask, minibatch.ImageFeatures,
-                        minibatch.Batch.PromptLength, _valueHead, entropyWithGrad: ppo.EntropyCoef > 0);
-                    var loss = PpoObjective.Compute(outputs, minibatch, ppo, tokens);
+                    using var minibatch = rollout.Rows(rows);
 
                     _optimizer.zero_grad();
-                    loss.Loss.backward();
+                    var loss = MinibatchUpdate.Accumulate(_policy.Model, _valueHead, minibatch, ppo);
                     if (ppo.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, ppo.MaxGradNorm);
                     _optimizer.step();
 
@@ -203,6 +204,7 @@ public sealed class FiSAOTrainer : IDisposable
         finally
         {
             _policy.Model.eval();
+            _policy.Model.LanguageModel.Model.GradientCheckpointing = false;
         }
         var n = Math.Max(1, updates);
         return new OptimiseStats(policyLoss / n, valueLoss / n, clipFraction / n, entropy / n, approxKl / n, updates, stop);
