@@ -29,7 +29,7 @@ public sealed record BenchmarkOptions
     public int Images { get; init; } = 500;
     public long Seed { get; init; }
     public string Prompt { get; init; } = DefaultPrompt;
-    public const string DefaultPrompt = "Please describe this image in detail.";
+    public const string DefaultPrompt = "Describe this image in detail.";
     public int MaxNewTokens { get; init; } = 512;
 
     /// <summary>0: greedy decoding; above 0: sampling, seeded per image.</summary>
