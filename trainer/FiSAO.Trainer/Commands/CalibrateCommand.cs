@@ -24,9 +24,11 @@ public static class CalibrateCommand
         var maxNew = new Option<int?>("--max-new-tokens") { Description = "Response length limit (default: generation.max_new_tokens, else 64)." };
         var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature (default: generation.temperature, else 1)." };
         var output = new Option<FileInfo>("--out") { Description = "Calibration JSON (the verifier's --calibration format); <name>.samples.jsonl is written beside it.", Required = true };
+        var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N (default: policy.device, else cpu)." };
+        var dtype = new Option<string?>("--dtype") { Description = "fp32, fp16 or bf16 (default: policy.dtype, else fp32)." };
         var apply = new Option<bool>("--apply") { Description = "Make the result the verifier's active calibration (until it restarts)." };
         var command = new Command("calibrate", "Eq. 7 baselines from the policy's own responses: generate on N COCO images, judge every mention with CHAIR, call the verifier's Calibrate.")
-            { config, policy, adapters, coco, split, entities, verifier, samples, seed, prompt, maxNew, temperature, output, apply };
+            { config, policy, adapters, coco, split, entities, verifier, samples, seed, prompt, maxNew, temperature, device, dtype, output, apply };
         command.SetAction(parse =>
         {
             var c = parse.GetValue(config) is { } file ? TrainerConfigLoader.Load(file.FullName, []) : null;
@@ -35,6 +37,8 @@ public static class CalibrateCommand
             {
                 Policy = Need(parse.GetValue(policy)?.FullName ?? c?.Policy.Model, "--policy"),
                 Adapters = parse.GetValue(adapters)?.FullName,
+                Device = parse.GetValue(device) ?? c?.Policy.Device ?? "cpu",
+                DType = parse.GetValue(dtype) ?? c?.Policy.DType ?? "fp32",
                 Coco = Need(parse.GetValue(coco)?.FullName ?? (c?.Data.Kind == "coco" ? c.Data.Path : null), "--coco"),
                 CocoSplit = parse.GetValue(split) ?? (c?.Data.Kind == "coco" ? c.Data.CocoSplit : null) ?? CocoDataset.DefaultSplit,
                 Entities = parse.GetValue(entities)?.FullName,

@@ -16,6 +16,10 @@ public sealed record CalibrationRunOptions
 {
     public required string Policy { get; init; }
     public string? Adapters { get; init; }
+
+    /// <summary>Where the policy runs (policy.device / policy.dtype: cpu or cuda[:N]; fp32, fp16 or bf16).</summary>
+    public string Device { get; init; } = "cpu";
+    public string DType { get; init; } = "fp32";
     public required string Coco { get; init; }
     public string CocoSplit { get; init; } = CocoDataset.DefaultSplit;
 
@@ -60,7 +64,7 @@ public static class CocoCalibration
         var source = CocoPromptSource.Sample(dataset, new CocoObjects(chair), o.Samples, o.Seed, o.Prompt);
         var samples = new List<PromptSample>(source.Count);
         var responses = new List<GeneratedSequence>(source.Count);
-        using (var policy = LlavaPolicy.Load(o.Policy, TorchTarget.Cpu(), adapterDirectory: o.Adapters))
+        using (var policy = LlavaPolicy.Load(o.Policy, TorchTarget.Parse(o.Device, o.DType), adapterDirectory: o.Adapters))
         {
             GenerationOptions Options(int start, int count) => new()
             {
