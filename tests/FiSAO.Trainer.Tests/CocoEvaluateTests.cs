@@ -10,11 +10,12 @@ namespace FiSAO.Trainer.Tests;
 
 public class CocoEvaluateTests
 {
-    /// <summary>Five real PNG images (shapes scenes) labelled with COCO categories the tiny policy's words can name (cat, dog).</summary>
-    internal static string WriteCoco(string split = "val2014")
+    /// <summary>Five (times repeat) real PNG images (shapes scenes) labelled with COCO categories the tiny policy's words can name (cat, dog).</summary>
+    internal static string WriteCoco(string split = "val2014", int repeat = 1)
     {
         var directory = TestDirectories.New("coco");
-        string[][] labels = [["cat", "dog", "person"], ["dog", "car", "bench"], ["cat", "bus", "car"], ["person", "bird", "chair"], ["cat"]];
+        string[][] once = [["cat", "dog", "person"], ["dog", "car", "bench"], ["cat", "bus", "car"], ["person", "bird", "chair"], ["cat"]];
+        var labels = Enumerable.Repeat(once, repeat).SelectMany(x => x).ToArray();
         var scenes = new SceneGenerator(11, new SceneOptions { ImageSize = 32 }).Generate(0, labels.Length);
         var folder = Directory.CreateDirectory(CocoDataset.ImageFolder(directory, split)).FullName;
         var images = scenes.Select((s, i) => new CocoImage(10 + i, $"COCO_{split}_{i:D12}.png", 32, 32)).ToList();
@@ -23,7 +24,7 @@ public class CocoEvaluateTests
         var annotations = labels.SelectMany((l, i) => l.Select(c => (Image: images[i].Id, Category: Array.IndexOf(names, c) + 1)))
             .Select((a, k) => new CocoAnnotation(k + 1, a.Image, a.Category, [0, 0, 8, 8], 64)).ToList();
         CocoWriter.Write(directory, split, images, [.. names.Select((n, i) => new CocoCategory(i + 1, n, "thing"))], annotations,
-            [new CocoCaption(1, 10, "A cat on a mat.")], "test");
+            [new CocoCaption(1, 10, "A cat on a mat next to a laptop.")], "test");
         return directory;
     }
 

@@ -31,10 +31,12 @@ public static class EvaluateCommands
         var questions = new Option<FileInfo?>("--pope-questions") { Description = "An official POPE question file (JSON lines question_id, image, text, label); default: build them from the split's instances as POPE does." };
         var popeImages = new Option<int>("--pope-images") { Description = "Images POPE questions are built for (3 present + 3 absent objects each).", DefaultValueFactory = _ => 500 };
         var batch = new Option<int>("--batch-size") { Description = "Images per generation batch.", DefaultValueFactory = _ => 8 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N (CUDA needs the CUDA build).", DefaultValueFactory = _ => "cpu" };
+        var dtype = new Option<string>("--dtype") { Description = "fp32, fp16 or bf16 (the base weights).", DefaultValueFactory = _ => "fp32" };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads (0: libtorch's default).", DefaultValueFactory = _ => 0 };
         var output = new Option<FileInfo>("--out") { Description = "Summary JSON; the per-caption / per-question lines go to <name>.items.jsonl beside it.", Required = true };
         var command = new Command("evaluate", "CHAIR (CHAIR_s, CHAIR_i, recall, length) and POPE (accuracy, precision, recall, F1, yes-ratio) of a policy on a COCO-format split.")
-            { benchmark, policy, adapters, coco, split, entities, images, seed, prompt, maxNew, temperature, popeSplit, questions, popeImages, batch, threads, output };
+            { benchmark, policy, adapters, coco, split, entities, images, seed, prompt, maxNew, temperature, popeSplit, questions, popeImages, batch, device, dtype, threads, output };
         command.SetAction(parse =>
         {
             var which = parse.GetValue(benchmark)!;
@@ -45,6 +47,8 @@ public static class EvaluateCommands
             {
                 Policy = parse.GetValue(policy)!.FullName,
                 Adapters = parse.GetValue(adapters)?.FullName,
+                Device = parse.GetValue(device)!,
+                DType = parse.GetValue(dtype)!,
                 Coco = parse.GetValue(coco)!.FullName,
                 CocoSplit = parse.GetValue(split)!,
                 Entities = parse.GetValue(entities)?.FullName,

@@ -16,6 +16,7 @@ public static class TrainerCli
         root.Subcommands.Add(TrainCommand());
         foreach (var command in ShapesCommands.Create()) root.Subcommands.Add(command);
         foreach (var command in EvaluateCommands.Create()) root.Subcommands.Add(command);
+        root.Subcommands.Add(CalibrateCommand.Create());
         return root;
     }
 

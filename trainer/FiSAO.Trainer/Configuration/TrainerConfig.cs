@@ -70,7 +70,9 @@ public sealed record DataSettings
     /// <summary>
     /// <c>jsonl</c> (lines <c>{"image": "a.png", "prompt": "..."}</c>, optional <c>"objects": [...]</c>),
     /// <c>llava-instruct</c> (LLaVA-Instruct-150k JSON: the first human turn of each conversation, as the paper uses),
-    /// or <c>shapes</c> (scenes of the shapes world, generated on the fly from <see cref="ShapesSeed"/>).
+    /// <c>shapes</c> (scenes of the shapes world, generated on the fly from <see cref="ShapesSeed"/>), or <c>coco</c> (a
+    /// COCO-format folder at <c>path</c>: every image of <see cref="CocoSplit"/> with <see cref="Prompt"/> or the lines of
+    /// <see cref="PromptsFile"/>, its CHAIR ground truth attached).
     /// </summary>
     [JsonPropertyName("kind")] public string Kind { get; init; } = "jsonl";
     [JsonPropertyName("path")] public string? Path { get; init; }
@@ -83,6 +85,20 @@ public sealed record DataSettings
 
     /// <summary>Prompt for sources without one (shapes).</summary>
     [JsonPropertyName("prompt")] public string Prompt { get; init; } = "Describe this image.";
+
+    /// <summary>COCO split for <c>coco</c> (and for <see cref="CocoObjects"/>): train2017 by default, never the val2014
+    /// images CHAIR and POPE are measured on.</summary>
+    [JsonPropertyName("coco_split")] public string CocoSplit { get; init; } = "train2017";
+
+    /// <summary>A text file of prompts, one a line (<c>coco</c>: image i gets line i mod count); null: <see cref="Prompt"/>.</summary>
+    [JsonPropertyName("prompts_file")] public string? PromptsFile { get; init; }
+
+    /// <summary>A COCO-format folder whose <see cref="CocoSplit"/> gives <c>llava-instruct</c> / <c>jsonl</c> rows without
+    /// objects the objects of their image (matched by file name).</summary>
+    [JsonPropertyName("coco_objects")] public string? CocoObjects { get; init; }
+
+    /// <summary>Entity list of a world that is not COCO (e.g. the shapes verifier's entities.txt) for the objects; null: COCO's.</summary>
+    [JsonPropertyName("entities")] public string? Entities { get; init; }
 
     [JsonPropertyName("shapes_seed")] public long ShapesSeed { get; init; } = 101;
     [JsonPropertyName("shapes_scenes")] public int ShapesScenes { get; init; } = 2000;

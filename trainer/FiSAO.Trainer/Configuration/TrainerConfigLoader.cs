@@ -99,7 +99,7 @@ public static class TrainerConfigLoader
         Check(c.Lora.TargetModules.Length > 0 && c.Lora.TargetModules.All(known.Contains), "lora.target_modules",
             $"must be a non-empty subset of {string.Join(", ", known)}");
 
-        Check(c.Data.Kind is "jsonl" or "llava-instruct" or "shapes", "data.kind", $"'{c.Data.Kind}' is not jsonl, llava-instruct or shapes");
+        Check(c.Data.Kind is "jsonl" or "llava-instruct" or "shapes" or "coco", "data.kind", $"'{c.Data.Kind}' is not jsonl, llava-instruct, shapes or coco");
         Check(c.Data.Kind == "shapes" || !string.IsNullOrWhiteSpace(c.Data.Path), "data.path", $"required for data.kind = {c.Data.Kind}");
         Check(c.Data.MaxSamples >= 0, "data.max_samples", "must be >= 0");
         Check(c.Data.ShapesScenes >= 1, "data.shapes_scenes", "must be >= 1");
@@ -154,7 +154,11 @@ public static class TrainerConfigLoader
         return c with
         {
             Policy = c.Policy with { Model = Resolve(c.Policy.Model) },
-            Data = c.Data with { Path = Resolve(c.Data.Path), ImageRoot = Resolve(c.Data.ImageRoot) },
+            Data = c.Data with
+            {
+                Path = Resolve(c.Data.Path), ImageRoot = Resolve(c.Data.ImageRoot), PromptsFile = Resolve(c.Data.PromptsFile),
+                CocoObjects = Resolve(c.Data.CocoObjects), Entities = Resolve(c.Data.Entities),
+            },
             Run = c.Run with { OutputDir = Resolve(c.Run.OutputDir) },
         };
     }

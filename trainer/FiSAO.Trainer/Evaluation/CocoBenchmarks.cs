@@ -16,6 +16,10 @@ public sealed record BenchmarkOptions
 {
     public required string Policy { get; init; }
     public string? Adapters { get; init; }
+
+    /// <summary>Where the policy runs (policy.device / policy.dtype: cpu or cuda[:N]; fp32, fp16 or bf16).</summary>
+    public string Device { get; init; } = "cpu";
+    public string DType { get; init; } = "fp32";
     public required string Coco { get; init; }
     public string CocoSplit { get; init; } = CocoDataset.DefaultSplit;
 
@@ -29,7 +33,7 @@ public sealed record BenchmarkOptions
     public int Images { get; init; } = 500;
     public long Seed { get; init; }
     public string Prompt { get; init; } = DefaultPrompt;
-    public const string DefaultPrompt = "Please describe this image in detail.";
+    public const string DefaultPrompt = "Describe this image in detail.";
     public int MaxNewTokens { get; init; } = 512;
 
     /// <summary>0: greedy decoding; above 0: sampling, seeded per image.</summary>
@@ -72,7 +76,7 @@ public static class CocoBenchmarks
         var objects = new CocoObjects(chair);
         var itemsPath = BenchmarkOptions.ItemsPath(o.Out);
         using var items = new StreamWriter(itemsPath) { NewLine = "\n" };
-        using var policy = LlavaPolicy.Load(o.Policy, TorchTarget.Cpu(), adapterDirectory: o.Adapters);
+        using var policy = LlavaPolicy.Load(o.Policy, TorchTarget.Parse(o.Device, o.DType), adapterDirectory: o.Adapters);
 
         ChairSummary? chairSummary = null;
         if (o.Chair)
