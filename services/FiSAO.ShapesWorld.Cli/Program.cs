@@ -1,4 +1,6 @@
 using FiSAO.ShapesWorld.Cli;
+using FiSAO.ShapesWorld.Cli.BuiltIn;
+using FiSAO.ShapesWorld.Cli.Reports;
 using Spectre.Console;
 
 const string Usage = """
@@ -20,6 +22,13 @@ const string Usage = """
           tokenizer_config.json, preprocessor_config.json, entities.txt, training.json)
       evaluate --model DIR [--seed 2] [--scenes 400]
           separation of correct vs hallucinated object mentions (token-level AUROC) on held-out scenes
+      build-verifier-model --out DIR/v1-shapes-world
+          the verifier's built-in model from its recipe: training (32,000 scenes x 5 epochs, 1 libtorch thread), entity list,
+          calibration through the verifier's engine, build.json (machine and timings)
+      report [--out reports/figure1] [--scenes 500] [--seed 3000017] [--model DIR --entities FILE --calibration FILE]
+             [--data-dir DIR]
+          the paper's Figure 1 (token- vs sentence-level separation) with the verifier's engine; no --model: the
+          verifier's built-in model
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -39,6 +48,8 @@ try
         "export-coco" => Commands.ExportCoco(options),
         "train" => Commands.Train(options),
         "evaluate" => Commands.Evaluate(options),
+        "build-verifier-model" => BuildVerifierModelCommand.Run(options),
+        "report" => ReportCommand.Run(options),
         _ => throw new UsageException($"Unknown command '{args[0]}'."),
     };
 }

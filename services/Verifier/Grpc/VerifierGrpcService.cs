@@ -3,11 +3,13 @@ using FiSAO.Verifier.Scoring;
 using FiSAO.Verifier.V1;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace FiSAO.Verifier.Grpc;
 
 /// <summary>The gRPC face of the verifier: maps the contract onto <see cref="VerifierEngine"/>.</summary>
-public sealed class VerifierGrpcService(VerifierEngine engine, ILogger<VerifierGrpcService> logger) : V1.Verifier.VerifierBase
+public sealed class VerifierGrpcService(VerifierEngine engine, IOptions<VerifierOptions> options, ILogger<VerifierGrpcService> logger)
+    : V1.Verifier.VerifierBase
 {
     public override async Task<ScoreTokensResponse> ScoreTokens(ScoreTokensRequest request, ServerCallContext context)
     {
@@ -67,6 +69,10 @@ public sealed class VerifierGrpcService(VerifierEngine engine, ILogger<VerifierG
 
     public override async Task<CalibrateResponse> Calibrate(CalibrateRequest request, ServerCallContext context)
     {
+        // Checked before any work: a refused apply computes nothing and changes nothing.
+        if (request.Apply && !ApiKey.Matches(NullIfEmpty(options.Value.AdminApiKey), context.RequestHeaders.GetValue(ApiKey.AdminHeader)))
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                "Calibrate with apply changes the calibration of every replica: it needs the admin key in the x-admin-key header."));
         var samples = request.Samples.Select(ProtoMapping.ToSample).ToList();
         var outcome = await Guard(() => engine.CalibrateAsync(samples, request.Apply, context.CancellationToken));
         return ProtoMapping.ToProto(outcome);
@@ -76,7 +82,8 @@ public sealed class VerifierGrpcService(VerifierEngine engine, ILogger<VerifierG
         Task.FromResult(ProtoMapping.ToProto(engine.Describe()));
 
     Task<ScoredResponse> ScoreOne(ScoreTokensRequest request, CancellationToken cancellationToken) =>
-        engine.ScoreAsync(ProtoMapping.ToInput(request.Image), request.Tokens, ProtoMapping.ToFormat(request.TokenFormat), cancellationToken);
+        engine.ScoreAsync(ProtoMapping.ToInput(request.Image), request.Tokens, ProtoMapping.ToFormat(request.TokenFormat), cancellationToken,
+            request.CalibrationId);
 
     async Task<ScoreTokensResult> ScoreItem(ScoreTokensRequest request, CancellationToken cancellationToken)
     {
@@ -102,6 +109,8 @@ public sealed class VerifierGrpcService(VerifierEngine engine, ILogger<VerifierG
             throw new RpcException(new Status(StatusCode.Internal, "The verifier failed internally; see its log."));
         }
     }
+
+    static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     static RpcException Rpc(VerifierException error) => new(new Status(error.Code, error.Message));
 }

@@ -12,6 +12,9 @@ public static class ApiKey
 {
     public const string Header = "x-api-key";
 
+    /// <summary>Carries <see cref="VerifierOptions.AdminApiKey"/>: needed to apply a calibration when one is set.</summary>
+    public const string AdminHeader = "x-admin-key";
+
     public static bool Matches(string? expected, string? given) =>
         expected is null || (given is not null &&
             CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given)));

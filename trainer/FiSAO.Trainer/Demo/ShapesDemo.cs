@@ -69,8 +69,8 @@ public static class ShapesDemo
         var watch = Stopwatch.StartNew();
         void Lap(string name) { times[name] = Math.Round(watch.Elapsed.TotalSeconds, 1); watch.Restart(); }
 
-        // The verifier's embedded default: the shapes-world CLIP with its entity list and calibration, built into the data
-        // directory on the first start. Its CLIP folder is also the policy's vision tower (the paper: the policy's own CLIP
+        // The verifier's built-in model: the shapes-world CLIP with its entity list and calibration, installed into the data
+        // directory on start. Its CLIP folder is also the policy's vision tower (the paper: the policy's own CLIP
         // is the verifier).
         using var child = o.VerifierAddress is null
             ? await VerifierHost.StartDefaultAsync(Directory.CreateDirectory(Path.Combine(data, "verifier")).FullName, log)

@@ -5,7 +5,7 @@ using FiSAO.ShapesWorld.Scenes;
 using FiSAO.ShapesWorld.World;
 using FiSAO.Verifier.Scoring;
 
-namespace FiSAO.Verifier.Reports;
+namespace FiSAO.ShapesWorld.Cli.Reports;
 
 /// <summary>One object mention of a response with its token-level score S (the verifier's).</summary>
 public sealed record MentionObservation(int Scene, string Surface, string Entity, bool Hallucinated, double Score);
