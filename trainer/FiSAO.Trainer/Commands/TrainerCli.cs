@@ -14,6 +14,8 @@ public static class TrainerCli
     {
         var root = new RootCommand("fisao-trainer: FiSAO PPO on a LLaVA-style policy with token rewards from the FiSAO verifier.");
         root.Subcommands.Add(TrainCommand());
+        root.Subcommands.Add(PlanCommand.Create());
+        root.Subcommands.Add(PlanCommand.WriteRandomPolicy());
         foreach (var command in ShapesCommands.Create()) root.Subcommands.Add(command);
         foreach (var command in EvaluateCommands.Create()) root.Subcommands.Add(command);
         root.Subcommands.Add(CalibrateCommand.Create());
