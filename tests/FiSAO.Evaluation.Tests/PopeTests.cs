@@ -77,6 +77,25 @@ public class PopeBuilderTests
     }
 
     [Fact]
+    public void Random_OnTwoDisjointImages_AsksEachAboutExactlyTheOthersObjects()
+    {
+        // Worked by hand: each image has 3 objects and the other image's 3 are the only absent ones, so whatever the
+        // draws, image 1's negatives are {car, bus, truck} and image 2's {person, dog, cat}, one after each positive.
+        ImageObjects[] images = [Image("1.jpg", "person", "dog", "cat"), Image("2.jpg", "car", "bus", "truck")];
+
+        foreach (var seed in new long[] { 1, 2, 3 })
+        {
+            var questions = PopeBuilder.Build(images, PopeSplit.Random, imageCount: 2, seed);
+            var byImage = questions.GroupBy(q => q.Image).ToDictionary(g => g.Key, g => g.ToList());
+
+            Assert.Equal(["person", "dog", "cat"], byImage["1.jpg"].Where(q => q.IsYes).Select(q => q.Object));
+            Assert.Equal(new HashSet<string> { "car", "bus", "truck" }, byImage["1.jpg"].Where(q => !q.IsYes).Select(q => q.Object).ToHashSet());
+            Assert.Equal(new HashSet<string> { "person", "dog", "cat" }, byImage["2.jpg"].Where(q => !q.IsYes).Select(q => q.Object).ToHashSet());
+            Assert.All(byImage.Values, list => Assert.Equal(["yes", "no", "yes", "no", "yes", "no"], list.Select(q => q.Label)));
+        }
+    }
+
+    [Fact]
     public void Build_DrawsOnlyImagesWithEnoughObjects_AndSaysWhenThereAreTooFew()
     {
         ImageObjects[] images = [.. Images, Image("5.jpg", "dog", "cat")];
