@@ -1,5 +1,6 @@
 using FiSAO.Verifier.Extensions;
 using FiSAO.Verifier.Hosting;
+using FiSAO.Verifier.Commands;
 
 // Help starts nothing: no host, no model.
 if (args.Length > 0 && args[0] is "--help" or "-h" or "-?" or "help")

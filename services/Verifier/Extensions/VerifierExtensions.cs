@@ -10,6 +10,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using V1 = FiSAO.Verifier.V1;
+using FiSAO.Verifier.Http;
+using FiSAO.Verifier.Observability;
 
 namespace FiSAO.Verifier.Extensions;
 

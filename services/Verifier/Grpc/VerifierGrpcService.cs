@@ -4,6 +4,7 @@ using FiSAO.Verifier.V1;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using FiSAO.Verifier.Http;
 
 namespace FiSAO.Verifier.Grpc;
 

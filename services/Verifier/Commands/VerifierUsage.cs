@@ -1,4 +1,4 @@
-namespace FiSAO.Verifier.Hosting;
+namespace FiSAO.Verifier.Commands;
 
 /// <summary>What <c>--help</c> prints: the run contract and the subcommands.</summary>
 public static class VerifierUsage
