@@ -1,6 +1,13 @@
 using FiSAO.Verifier.Extensions;
 using FiSAO.Verifier.Hosting;
+using FiSAO.Verifier.Commands;
 
+// Help starts nothing: no host, no model.
+if (args.Length > 0 && args[0] is "--help" or "-h" or "-?" or "help")
+{
+    Console.WriteLine(VerifierUsage.Text);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "calibrate")
     return await CalibrateCommand.RunAsync(args[1..], Console.Out, Console.Error);
 if (args.Length > 0 && args[0] == "report")

@@ -10,6 +10,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using V1 = FiSAO.Verifier.V1;
+using FiSAO.Verifier.Http;
+using FiSAO.Verifier.Observability;
 
 namespace FiSAO.Verifier.Extensions;
 
@@ -58,7 +60,9 @@ public static class VerifierExtensions
             grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
             grpc.MaxSendMessageSize = options.Limits.MaxMessageBytes;
             grpc.EnableDetailedErrors = false;
+            // Outermost first: metrics see the status the error interceptor mapped.
             grpc.Interceptors.Add<MetricsInterceptor>();
+            grpc.Interceptors.Add<ErrorInterceptor>();
         });
         services.AddGrpcReflection();
         // grpc.health.v1: "" (the server) and the contract's service name both report the verifier's checks.

@@ -4,24 +4,25 @@ using FiSAO.Verifier.V1;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using FiSAO.Verifier.Http;
 
 namespace FiSAO.Verifier.Grpc;
 
-/// <summary>The gRPC face of the verifier: maps the contract onto <see cref="VerifierEngine"/>.</summary>
-public sealed class VerifierGrpcService(VerifierEngine engine, IOptions<VerifierOptions> options, ILogger<VerifierGrpcService> logger)
-    : V1.Verifier.VerifierBase
+/// <summary>The gRPC face of the verifier: maps the contract onto <see cref="VerifierEngine"/>. Errors become statuses in
+/// <see cref="ErrorInterceptor"/>; only batch and stream items catch their own, to answer them per item.</summary>
+public sealed class VerifierGrpcService(VerifierEngine engine, IOptions<VerifierOptions> options) : V1.Verifier.VerifierBase
 {
     public override async Task<ScoreTokensResponse> ScoreTokens(ScoreTokensRequest request, ServerCallContext context)
     {
-        var scored = await Guard(() => ScoreOne(request, context.CancellationToken));
+        var scored = await ScoreOne(request, context.CancellationToken);
         return ProtoMapping.ToProto(scored, request.RequestId);
     }
 
     public override async Task<ScoreTokensBatchResponse> ScoreTokensBatch(ScoreTokensBatchRequest request, ServerCallContext context)
     {
-        if (request.Items.Count == 0) throw Rpc(VerifierException.Invalid("The batch has no items."));
+        if (request.Items.Count == 0) throw VerifierException.Invalid("The batch has no items.");
         if (request.Items.Count > engine.Limits.MaxBatchItems)
-            throw Rpc(VerifierException.Invalid($"The batch has {request.Items.Count} items; the limit is {engine.Limits.MaxBatchItems}."));
+            throw VerifierException.Invalid($"The batch has {request.Items.Count} items; the limit is {engine.Limits.MaxBatchItems}.");
         // All items run concurrently so their images share encoder batches; answers keep request order.
         var results = await Task.WhenAll(request.Items.Select(item => ScoreItem(item, context.CancellationToken)));
         var response = new ScoreTokensBatchResponse();
@@ -54,15 +55,15 @@ public sealed class VerifierGrpcService(VerifierEngine engine, IOptions<Verifier
         switch (request.InputCase)
         {
             case EmbedRequest.InputOneofCase.Image:
-                var (features, imageId) = await Guard(() => engine.EmbedImageAsync(ProtoMapping.ToInput(request.Image), context.CancellationToken));
+                var (features, imageId) = await engine.EmbedImageAsync(ProtoMapping.ToInput(request.Image), context.CancellationToken);
                 response.Embedding.AddRange(features);
                 response.ImageId = imageId;
                 break;
             case EmbedRequest.InputOneofCase.Text:
-                response.Embedding.AddRange(await Guard(() => engine.EmbedTextAsync(request.Text, context.CancellationToken)));
+                response.Embedding.AddRange(await engine.EmbedTextAsync(request.Text, context.CancellationToken));
                 break;
             default:
-                throw Rpc(VerifierException.Invalid("Embed needs an image or a text."));
+                throw VerifierException.Invalid("Embed needs an image or a text.");
         }
         return response;
     }
@@ -74,7 +75,7 @@ public sealed class VerifierGrpcService(VerifierEngine engine, IOptions<Verifier
             throw new RpcException(new Status(StatusCode.PermissionDenied,
                 "Calibrate with apply changes the calibration of every replica: it needs the admin key in the x-admin-key header."));
         var samples = request.Samples.Select(ProtoMapping.ToSample).ToList();
-        var outcome = await Guard(() => engine.CalibrateAsync(samples, request.Apply, context.CancellationToken));
+        var outcome = await engine.CalibrateAsync(samples, request.Apply, context.CancellationToken);
         return ProtoMapping.ToProto(outcome);
     }
 
@@ -99,18 +100,5 @@ public sealed class VerifierGrpcService(VerifierEngine engine, IOptions<Verifier
         return result;
     }
 
-    async Task<T> Guard<T>(Func<Task<T>> call)
-    {
-        try { return await call(); }
-        catch (Exception e) when (ErrorMapping.TryMap(e, out var error)) { throw Rpc(error); }
-        catch (Exception e) when (e is not RpcException and not OperationCanceledException)
-        {
-            logger.LogError(e, "Unexpected verifier failure");
-            throw new RpcException(new Status(StatusCode.Internal, "The verifier failed internally; see its log."));
-        }
-    }
-
     static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    static RpcException Rpc(VerifierException error) => new(new Status(error.Code, error.Message));
 }

@@ -9,6 +9,7 @@ using FiSAO.Verifier.Calibrations;
 using FiSAO.Verifier.Hosting;
 using FiSAO.Verifier.Inference;
 using FiSAO.Verifier.Model;
+using FiSAO.Verifier.Observability;
 
 namespace FiSAO.Verifier.Scoring;
 

@@ -4,8 +4,9 @@ using FiSAO.Verifier.Tests.Support;
 using FiSAO.Verifier.V1;
 using Google.Protobuf;
 using Calibration = FiSAO.Rewards.Calibration;
+using FiSAO.Verifier.Commands;
 
-namespace FiSAO.Verifier.Tests.Hosting;
+namespace FiSAO.Verifier.Tests.Commands;
 
 public class CalibrateCommandTests(VerifierFixture fixture) : IClassFixture<VerifierFixture>
 {

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
-namespace FiSAO.Verifier.Hosting;
+namespace FiSAO.Verifier.Http;
 
 /// <summary>
 /// Serves gRPC (HTTP/2 with prior knowledge, "h2c") and REST/Swagger (HTTP/1.1) on the same cleartext port.

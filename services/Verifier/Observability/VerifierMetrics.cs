@@ -1,6 +1,6 @@
 using Prometheus;
 
-namespace FiSAO.Verifier.Hosting;
+namespace FiSAO.Verifier.Observability;
 
 /// <summary>Prometheus series served at /metrics (with prometheus-net's HTTP and gRPC request series).</summary>
 public static class VerifierMetrics

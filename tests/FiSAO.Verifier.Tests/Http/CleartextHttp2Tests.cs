@@ -3,8 +3,9 @@ using System.Net.Sockets;
 using FiSAO.Verifier.Tests.Support;
 using Microsoft.Extensions.Logging;
 using V1 = FiSAO.Verifier.V1;
+using FiSAO.Verifier.Http;
 
-namespace FiSAO.Verifier.Tests.Hosting;
+namespace FiSAO.Verifier.Tests.Http;
 
 /// <summary>gRPC (h2c) and REST share one cleartext port; clients that go away early are not errors.</summary>
 public class CleartextHttp2Tests(VerifierFixture fixture) : IClassFixture<VerifierFixture>

@@ -1,8 +1,9 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using FiSAO.Verifier.Hosting;
 
-namespace FiSAO.Verifier.Hosting;
+namespace FiSAO.Verifier.Http;
 
 /// <summary>
 /// Mutual TLS on top of Kestrel's standard HTTPS configuration (<c>Kestrel:Endpoints:{name}:Certificate:Path</c> /

@@ -2,8 +2,9 @@ using System.Text.Json;
 using FiSAO.Rewards;
 using FiSAO.Verifier.Extensions;
 using FiSAO.Verifier.Scoring;
+using FiSAO.Verifier.Hosting;
 
-namespace FiSAO.Verifier.Hosting;
+namespace FiSAO.Verifier.Commands;
 
 /// <summary>
 /// <c>calibrate --model DIR --samples FILE.jsonl --out FILE.json [verifier options]</c>: computes the Eq. 7 baselines

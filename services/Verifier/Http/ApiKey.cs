@@ -3,8 +3,9 @@ using System.Text;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Options;
+using FiSAO.Verifier.Hosting;
 
-namespace FiSAO.Verifier.Hosting;
+namespace FiSAO.Verifier.Http;
 
 /// <summary>Optional shared-secret check: when <see cref="VerifierOptions.ApiKey"/> is set, every call but health
 /// checks must carry it in the <c>x-api-key</c> header (HTTP) or metadata entry (gRPC).</summary>

@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using FiSAO.Verifier.Hosting;
 using FiSAO.Verifier.Tests.Support;
+using FiSAO.Verifier.Commands;
 
-namespace FiSAO.Verifier.Tests.Hosting;
+namespace FiSAO.Verifier.Tests.Commands;
 
 /// <summary>The <c>health</c> subcommand the container images use as HEALTHCHECK, against a real verifier.</summary>
 public class HealthProbeTests(VerifierFixture fixture) : IClassFixture<VerifierFixture>

@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using FiSAO.Verifier.Hosting;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
-namespace FiSAO.Verifier.Grpc;
+namespace FiSAO.Verifier.Observability;
 
 /// <summary>Counts gRPC calls by method and status code and times them (HTTP metrics cannot see gRPC status).</summary>
 public sealed class MetricsInterceptor : Interceptor

@@ -2,7 +2,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 
-namespace FiSAO.Verifier.Hosting;
+namespace FiSAO.Verifier.Commands;
 
 /// <summary>
 /// <c>health [--address URL] [--service NAME] [--timeout SECONDS]</c>: one standard gRPC health check
