@@ -40,7 +40,7 @@ public sealed class ClipEncoder : nn.Module<Tensor, Tensor?, Tensor>
     /// </summary>
     public Tensor Forward(Tensor inputsEmbeds, Tensor? additiveMask, List<Tensor>? hiddenStates)
     {
-        var h = LayerDType is { } dtype ? inputsEmbeds.to(dtype) : inputsEmbeds;
+        var h = LayerDType is { } dtype && dtype != inputsEmbeds.dtype ? inputsEmbeds.to(dtype) : inputsEmbeds;
         hiddenStates?.Add(h);
         foreach (var layer in layers)
         {
