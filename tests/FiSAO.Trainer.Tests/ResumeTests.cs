@@ -75,6 +75,6 @@ public sealed class ResumeTests(ITestOutputHelper output)
         using var reader = new StreamReader(stream);
         var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1);
         return [.. lines.Select(l => l.Split(',')).Where(c => c.Length == StepMetrics.Columns.Length)
-            .Select(c => new Row(int.Parse(c[0]), string.Join(',', c[..^1])))];
+            .Select(c => new Row(int.Parse(c[0]), string.Join(',', c[..^StepMetrics.TimeColumns])))];
     }
 }

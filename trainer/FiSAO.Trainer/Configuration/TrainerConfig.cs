@@ -149,6 +149,12 @@ public sealed record GenerationSettings
     [JsonPropertyName("temperature")] public double Temperature { get; init; } = 1.0;
     [JsonPropertyName("top_p")] public double TopP { get; init; } = 1.0;
     [JsonPropertyName("top_k")] public int TopK { get; init; }
+
+    /// <summary>
+    /// Rollouts per generation chunk: each chunk goes to the verifier while the next one generates, so scoring hides
+    /// behind generation; 0 = the whole step in one batch (scored after it).
+    /// </summary>
+    [JsonPropertyName("chunk_size")] public int ChunkSize { get; init; }
 }
 
 /// <summary>FiSAO PPO (Algorithm 1, Eq. 9-10).</summary>

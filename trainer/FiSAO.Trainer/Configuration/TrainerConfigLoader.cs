@@ -115,6 +115,7 @@ public static class TrainerConfigLoader
         Check(c.Generation.Temperature > 0, "generation.temperature", "must be > 0");
         Check(c.Generation.TopP is > 0 and <= 1, "generation.top_p", "must be in (0, 1]");
         Check(c.Generation.TopK >= 0, "generation.top_k", "must be >= 0");
+        Check(c.Generation.ChunkSize >= 0, "generation.chunk_size", "must be >= 0");
 
         var p = c.Ppo;
         Check(p.Xi >= 0, "ppo.xi", "must be >= 0");

@@ -76,26 +76,52 @@ public sealed class FiSAOTrainer : IDisposable
         var samples = _order.IndicesOfStep(step, b).Select(_data.Get).ToList();
         var pixels = _images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)], _device);
         var features = _policy.ImageFeatures(pixels);
-        var prompts = PromptBatch.LeftPadded(samples.Select(s => _policy.EncodePrompt(s.Prompt, _config.Policy.ChatTemplate)), _padId);
+        var encoded = samples.Select(s => _policy.EncodePrompt(s.Prompt, _config.Policy.ChatTemplate)).ToList();
 
-        // 2. Rollouts with pi_theta; LogProbs are log pi_old(y_t) at temperature 1 (LlavaGenerator's definition).
-        var generation = _policy.GenerateFromFeatures(prompts, features, new GenerationOptions
+        // 2-3. Rollouts with pi_theta, in chunks of generation.chunk_size; each chunk goes to the verifier (token rewards
+        // r_t, batch-wise, resilient) while the next one generates. Chunks are scored one after another, in order, so a
+        // stateful reward (the sentence normaliser) sees the responses as without chunks. LogProbs are log pi_old(y_t)
+        // at temperature 1 (LlavaGenerator's definition); seeds follow the rollout's index in the step, not its chunk.
+        var generateWatch = Stopwatch.StartNew();
+        var chunk = _config.Generation.ChunkSize > 0 ? Math.Min(_config.Generation.ChunkSize, b) : b;
+        var sequences = new List<GeneratedSequence>(b);
+        var scoring = new List<Task<IReadOnlyList<ResponseRewards>>>();
+        for (var start = 0; start < b; start += chunk)
         {
-            MaxNewTokens = _config.Generation.MaxNewTokens,
-            Temperature = _config.Generation.Temperature,
-            TopP = _config.Generation.TopP,
-            TopK = _config.Generation.TopK,
-            RowSeeds = [.. Enumerable.Range(0, b).Select(i => Seeds.Derive(_config.Run.Seed, step, i, 0x6e11))],
-        });
+            var n = Math.Min(chunk, b - start);
+            var first = start;
+            using var rows = tensor(Enumerable.Range(start, n).Select(i => (long)i).ToArray(), device: features.device);
+            var generation = _policy.GenerateFromFeatures(PromptBatch.LeftPadded(encoded.GetRange(start, n), _padId), features.index_select(0, rows),
+                new GenerationOptions
+                {
+                    MaxNewTokens = _config.Generation.MaxNewTokens,
+                    Temperature = _config.Generation.Temperature,
+                    TopP = _config.Generation.TopP,
+                    TopK = _config.Generation.TopK,
+                    RowSeeds = [.. Enumerable.Range(first, n).Select(i => Seeds.Derive(_config.Run.Seed, step, i, 0x6e11))],
+                });
+            sequences.AddRange(generation.Sequences);
+            var chunkSamples = samples.GetRange(start, n);
+            var previous = scoring.Count > 0 ? scoring[^1] : Task.FromResult<IReadOnlyList<ResponseRewards>>([]);
+            // No TorchSharp on the scoring thread: the verifier client and the reward sources work on plain arrays.
+            scoring.Add(previous.ContinueWith(_ => _rewards.Score(chunkSamples, generation.Sequences), TaskScheduler.Default));
+        }
+        var generateSeconds = generateWatch.Elapsed.TotalSeconds;
 
-        // 3. Token rewards r_t from the verifier (batch-wise, resilient).
-        var scored = _rewards.Score(samples, generation.Sequences);
+        var verifierWatch = Stopwatch.StartNew();
+        var scored = scoring.SelectMany(t => t.GetAwaiter().GetResult()).ToList();
+        var verifierSeconds = verifierWatch.Elapsed.TotalSeconds;
 
         // 4-5. The rollout: pi_ref, R_t = r_t - xi (log pi_theta - log pi_ref), advantages.
-        using var rollout = MakeRollout(PolicyBatch.From(generation, _device), features, scored);
+        var referenceWatch = Stopwatch.StartNew();
+        var prompts = PromptBatch.LeftPadded(encoded, _padId);
+        using var rollout = MakeRollout(PolicyBatch.From(new GenerationResult(prompts, sequences), _device), features, scored);
+        var referenceSeconds = referenceWatch.Elapsed.TotalSeconds;
 
         // 6. e PPO epochs over shuffled minibatches of responses.
+        var updateWatch = Stopwatch.StartNew();
         var stats = Optimise(step, rollout);
+        var updateSeconds = updateWatch.Elapsed.TotalSeconds;
 
         StepsDone++;
         var mask = rollout.ResponseMask;
@@ -118,6 +144,10 @@ public sealed class FiSAOTrainer : IDisposable
             Hallucinated = scored.Sum(s => s.Hallucinated),
             ResponseLength = mask.sum().item<float>() / responses,
             Seconds = watch.Elapsed.TotalSeconds,
+            GenerateSeconds = generateSeconds,
+            VerifierWaitSeconds = verifierSeconds,
+            ReferenceSeconds = referenceSeconds,
+            UpdateSeconds = updateSeconds,
         };
     }
 
