@@ -22,7 +22,7 @@ const string Usage = """
           tokenizer_config.json, preprocessor_config.json, entities.txt, training.json)
       evaluate --model DIR [--seed 2] [--scenes 400]
           separation of correct vs hallucinated object mentions (token-level AUROC) on held-out scenes
-      build-verifier-model --out DIR/v1-shapes-world
+      build-verifier-model --out DIR/v1-shapes-world [--calibration-only]
           the verifier's built-in model from its recipe: training (32,000 scenes x 5 epochs, 1 libtorch thread), entity list,
           calibration through the verifier's engine, build.json (machine and timings)
       report [--out reports/figure1] [--scenes 500] [--seed 3000017] [--model DIR --entities FILE --calibration FILE]

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace FiSAO.ShapesWorld.Cli.BuiltIn;
 
 /// <summary>
-/// <c>build-verifier-model --out DIR/v1-shapes-world</c>: the verifier's built-in model from <see cref="BuiltInModelRecipe"/>
+/// <c>build-verifier-model --out DIR/v1-shapes-world [--calibration-only]</c>: the verifier's built-in model from <see cref="BuiltInModelRecipe"/>
 /// (training, entity list, calibration, build.json). To refresh the stored copy, build into a temporary folder of that
 /// name and copy its files over <c>services/Verifier/BuiltInModel/v1-shapes-world</c>.
 /// </summary>
@@ -13,7 +13,16 @@ internal static class BuildVerifierModelCommand
     public static int Run(CommandLine cl)
     {
         var dir = cl.RequiredString("out");
+        bool calibrationOnly = cl.Flag("calibration-only");
         cl.RejectUnknown();
+        if (calibrationOnly)
+        {
+            // The trained folder exists: only its calibration is computed again (e.g. after a change of the calibration code).
+            if (!File.Exists(Path.Combine(dir, "model.safetensors"))) throw new UsageException($"--calibration-only needs a built folder: '{dir}' has no model.safetensors.");
+            var calibration = BuiltInModelRecipe.Calibrate(dir, Console.WriteLine);
+            AnsiConsole.MarkupLineInterpolated($"Wrote [green]{Path.Combine(dir, "calibration.json")}[/]: mu_gt {calibration.MuGt:F3}, mu_hal {calibration.MuHal:F3}.");
+            return 0;
+        }
         if (Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))) != BuiltInModelRecipe.FolderName)
             throw new UsageException($"--out must end in a folder named '{BuiltInModelRecipe.FolderName}' (the model id names it).");
         if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())

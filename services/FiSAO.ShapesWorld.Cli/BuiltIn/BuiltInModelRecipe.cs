@@ -67,11 +67,19 @@ public static class BuiltInModelRecipe
         return build;
     }
 
-    /// <summary>Eq. 7 baselines through the verifier's own calibration code, on captions with inserted hallucinations.</summary>
-    static Calibration Calibrate(string folder, Action<string>? log, CancellationToken cancellationToken)
+    /// <summary>
+    /// Eq. 7 baselines through the verifier's own calibration code, on captions with inserted hallucinations, written as
+    /// the folder's calibration.json. Batch-invariant encoding: the engine encodes calibration images concurrently, and a
+    /// batched pass may sum in another order for another batch, which would move the scores (and the file) in their last bits.
+    /// </summary>
+    public static Calibration Calibrate(string folder, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         var settings = new RewardSettings();
-        var options = new VerifierOptions { ModelPath = folder, DataDirectory = Path.Combine(folder, "..", $".{FolderName}-features") };
+        var options = new VerifierOptions
+        {
+            ModelPath = folder, DataDirectory = Path.Combine(folder, "..", $".{FolderName}-features"),
+            Batching = new BatchingOptions { BatchInvariant = true },
+        };
         TorchSharp.torch.set_num_threads(Threads);
         using var model = VerifierModel.Load(folder, TorchTarget.Parse(options.Device, options.DType), options.Limits.MaxImagePixels);
         var entities = EntitySet.Load(Path.Combine(folder, ShapesVocabulary.EntityFileName));
