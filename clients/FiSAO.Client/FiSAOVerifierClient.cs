@@ -32,12 +32,13 @@ public sealed class FiSAOVerifierClient : IFiSAOVerifierClient, IDisposable
         var endpoints = VerifierEndpoints.Parse(options.Addresses, options.UseTls).Endpoints!;
         _channel = VerifierChannelFactory.Create(options, endpoints, loggerFactory);
         CallInvoker invoker = _channel.CreateCallInvoker();
-        if (!string.IsNullOrEmpty(options.ApiKey))
+        if (!string.IsNullOrEmpty(options.ApiKey) || !string.IsNullOrEmpty(options.AdminApiKey))
         {
-            var key = options.ApiKey;
+            var (key, admin) = (options.ApiKey, options.AdminApiKey);
             invoker = invoker.Intercept(metadata =>
             {
-                metadata.Add("x-api-key", key);
+                if (!string.IsNullOrEmpty(key)) metadata.Add("x-api-key", key);
+                if (!string.IsNullOrEmpty(admin)) metadata.Add("x-admin-key", admin);
                 return metadata;
             });
         }
@@ -65,7 +66,7 @@ public sealed class FiSAOVerifierClient : IFiSAOVerifierClient, IDisposable
         if (items.Count == 0)
             return Task.FromResult(new ScoreBatchResult([], new BatchStatistics(0, 0, 0, 0, 0, 0, 0, 0)));
         var run = new BatchRun(items, tokenFormat, _known, _options.Batch, _options.Resilience,
-            (request, options) => _grpc.ScoreTokensBatchAsync(request, options), _calls);
+            (request, options) => _grpc.ScoreTokensBatchAsync(request, options), _calls, _options.CalibrationId);
         return run.RunAsync(cancellationToken);
     }
 
@@ -74,7 +75,7 @@ public sealed class FiSAOVerifierClient : IFiSAOVerifierClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(tokens);
         var id = ImageId.Of(image.Span);
-        var request = new ScoreTokensRequest { TokenFormat = tokenFormat, Tokens = { tokens } };
+        var request = new ScoreTokensRequest { TokenFormat = tokenFormat, Tokens = { tokens }, CalibrationId = _options.CalibrationId ?? "" };
         if (_known.Contains(id))
         {
             request.Image = new ImageRef { ImageId = id };

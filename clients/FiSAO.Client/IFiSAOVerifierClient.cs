@@ -35,8 +35,9 @@ public interface IFiSAOVerifierClient
     /// <summary>Projected, unnormalised CLIP text features.</summary>
     Task<EmbedResponse> EmbedTextAsync(string text, CancellationToken cancellationToken = default);
 
-    /// <summary>Eq. 7 baselines from samples with ground-truth objects. With <c>apply</c>, only the replica that
-    /// answers adopts the result: with several replicas, calibrate each address, or start them with the file.</summary>
+    /// <summary>Eq. 7 baselines from samples with ground-truth objects. With <c>apply</c>, the result is stored in the
+    /// verifier's shared data directory and every replica serving it switches to it within seconds (the answer's
+    /// <c>calibration_id</c>); needs <see cref="FiSAOClientOptions.AdminApiKey"/> when the verifier has an admin key.</summary>
     Task<CalibrateResponse> CalibrateAsync(CalibrateRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Model, entity set, calibration, settings and limits of the replica that answers.</summary>

@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # FiSAO verifier, CPU image (libtorch CPU). Build from the repository root:
 #   docker build -f deploy/docker/verifier.Dockerfile -t fisao/verifier:cpu .
-# Run (shapes-world model built into /data on first start, then reused):
+# Run (the built-in shapes-world model ships in the image and is installed into /data on start; no training):
 #   docker run --rm -p 5000:5000 -v fisao-models:/data fisao/verifier:cpu
 # Run a HuggingFace CLIP folder:
 #   docker run --rm -p 5000:5000 -v fisao-models:/data -v /path/to/clip:/models/clip:ro fisao/verifier:cpu --model /models/clip
@@ -40,8 +40,8 @@ USER $APP_UID
 EXPOSE 5000
 VOLUME ["/data"]
 # gRPC health (grpc.health.v1 over h2c on ASPNETCORE_HTTP_PORTS) via the verifier's own "health" subcommand: no
-# extra binary, no download. The start period covers the first start, which builds the shapes-world model. The probe
+# extra binary, no download. The start period covers loading the model (seconds for the built-in one). The probe
 # runs without diagnostics IPC so that a probe killed at its timeout leaves no socket behind in /tmp.
-HEALTHCHECK --interval=15s --timeout=5s --start-period=600s --retries=3 \
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["env", "DOTNET_EnableDiagnostics=0", "dotnet", "/app/FiSAO.Verifier.dll", "health", "--timeout", "4"]
 ENTRYPOINT ["dotnet", "/app/FiSAO.Verifier.dll"]

@@ -55,6 +55,6 @@ ENV DOTNET_ROOT=/usr/share/dotnet \
 USER 1654
 EXPOSE 5000
 VOLUME ["/data"]
-HEALTHCHECK --interval=15s --timeout=5s --start-period=600s --retries=3 \
+HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
     CMD ["env", "DOTNET_EnableDiagnostics=0", "dotnet", "/app/FiSAO.Verifier.dll", "health", "--timeout", "4"]
 ENTRYPOINT ["dotnet", "/app/FiSAO.Verifier.dll"]

@@ -1,4 +1,6 @@
 using FiSAO.ShapesWorld.Cli;
+using FiSAO.ShapesWorld.Cli.BuiltIn;
+using FiSAO.ShapesWorld.Cli.Reports;
 using Spectre.Console;
 
 const string Usage = """
@@ -8,6 +10,10 @@ const string Usage = """
           N scenes as DIR/scene-00001.png ... plus DIR/scenes.jsonl and DIR/entities.txt
       sheet --out FILE.png [--seed 1] [--start 0] [--count 32] [--columns 8] [--vocabulary]
           a contact sheet of scenes (or of the 16 object icons) as one PNG
+      export-coco --out DIR --split train|val|test [--count 500] [--seed 7|555|4242] [--size 96]
+          N scenes in COCO's layout: DIR/<split>/scene-00001.png ..., DIR/annotations/instances_<split>.json
+          (categories, instances with bounding boxes and areas) and captions_<split>.json; the default seed of each
+          split is the shapes demo's (train 7, val 555, test 4242)
       entities --out FILE
           the world's entity list (for the verifier's --entities and CHAIR)
       train --out DIR [--seed 1] [--scenes 32000] [--epochs 5] [--batch 64] [--lr 0.002] [--threads 0]
@@ -16,6 +22,13 @@ const string Usage = """
           tokenizer_config.json, preprocessor_config.json, entities.txt, training.json)
       evaluate --model DIR [--seed 2] [--scenes 400]
           separation of correct vs hallucinated object mentions (token-level AUROC) on held-out scenes
+      build-verifier-model --out DIR/v1-shapes-world
+          the verifier's built-in model from its recipe: training (32,000 scenes x 5 epochs, 1 libtorch thread), entity list,
+          calibration through the verifier's engine, build.json (machine and timings)
+      report [--out reports/figure1] [--scenes 500] [--seed 3000017] [--model DIR --entities FILE --calibration FILE]
+             [--data-dir DIR]
+          the paper's Figure 1 (token- vs sentence-level separation) with the verifier's engine; no --model: the
+          verifier's built-in model
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -32,8 +45,11 @@ try
         "generate" => Commands.Generate(options),
         "sheet" => Commands.Sheet(options),
         "entities" => Commands.Entities(options),
+        "export-coco" => Commands.ExportCoco(options),
         "train" => Commands.Train(options),
         "evaluate" => Commands.Evaluate(options),
+        "build-verifier-model" => BuildVerifierModelCommand.Run(options),
+        "report" => ReportCommand.Run(options),
         _ => throw new UsageException($"Unknown command '{args[0]}'."),
     };
 }

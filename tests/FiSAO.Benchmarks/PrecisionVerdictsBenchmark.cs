@@ -5,7 +5,8 @@ using FiSAO.Rewards.Statistics;
 using FiSAO.ShapesWorld.Scenes;
 using FiSAO.ShapesWorld.World;
 using FiSAO.Verifier.Hosting;
-using FiSAO.Verifier.Reports;
+using FiSAO.ShapesWorld.Cli.BuiltIn;
+using FiSAO.ShapesWorld.Cli.Reports;
 using FiSAO.Verifier.Scoring;
 using Microsoft.Extensions.Logging;
 
@@ -13,14 +14,13 @@ namespace FiSAO.Benchmarks;
 
 /// <summary>
 /// How many mention verdicts (correct / hallucinated / neutral, Eq. 8 with the calibrated baselines) change when the
-/// verifier runs in bf16 instead of fp32: the embedded shapes-world CLIP (built on first use into the data directory)
+/// verifier runs in bf16 instead of fp32: the embedded shapes-world CLIP (the shipped built-in model, installed into the data directory)
 /// served twice from the same files and calibration, scoring Figure 1's held-out scenes (each scene's caption and the
 /// same caption with one inserted hallucination).
 /// </summary>
 public static class PrecisionVerdictsBenchmark
 {
-    /// <param name="trainScenes">Null: the built-in recipe (about 5 minutes on 2 idle cores); fewer scenes build faster.</param>
-    public static async Task<int> RunAsync(int scenes, string dataDirectory, int threads, string dtype, int? trainScenes, int? epochs)
+    public static async Task<int> RunAsync(int scenes, string dataDirectory, int threads, string dtype)
     {
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information)
             .AddFilter("Microsoft", LogLevel.Warning));
@@ -29,7 +29,6 @@ public static class PrecisionVerdictsBenchmark
             new VerifierOptions
             {
                 DataDirectory = dataDirectory, DType = dt, TorchThreads = threads,
-                ShapesWorld = new ShapesWorldOptions { TrainScenes = trainScenes, Epochs = epochs },
             }, settings, loggers);
 
         using var fp32 = Engine("fp32");
@@ -37,7 +36,7 @@ public static class PrecisionVerdictsBenchmark
         Console.WriteLine($"precision-verdicts: shapes-world CLIP {fp32.ModelId}, fp32 against {dtype} on {scenes} held-out scenes " +
                           $"(seed {Figure1Report.DefaultSeed}), calibrated: {fp32.Describe().Calibration is not null}");
 
-        var generator = new SceneGenerator(Figure1Report.DefaultSeed, ShapesWorldDefault.Training.Scenes);
+        var generator = new SceneGenerator(Figure1Report.DefaultSeed, BuiltInModelRecipe.Training.Scenes);
         int mentions = 0, changed = 0;
         double maxScoreDiff = 0, sumScoreDiff = 0, maxRewardDiff = 0;
         var changes = new Dictionary<(RewardVerdict, RewardVerdict), int>();

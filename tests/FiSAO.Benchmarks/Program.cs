@@ -4,14 +4,14 @@ using FiSAO.Benchmarks;
 // Usage: clip-image [--batches 1,16] [--warmup 3] [--reps 10] [--threads <cores>]
 //        clip-precision [--variants fp32,bf16-mixed,bf16] [--batch 16] [--warmup 2] [--reps 7] [--threads <cores>]
 //        verifier-precision [--images 96] [--rounds 3] [--dtype bf16] [--threads <cores>]
-//        precision-verdicts [--scenes 500] [--dtype bf16] [--data-dir DIR] [--train-scenes N --epochs E] [--threads <cores>]
+//        precision-verdicts [--scenes 500] [--dtype bf16] [--data-dir DIR] [--threads <cores>]
 //        verifier [--seconds 8] [--images 192] [--concurrency 1,8,64] [--threads <cores>] [--batch-invariant true]
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine("usage: FiSAO.Benchmarks clip-image [--batches 1,16] [--warmup 3] [--reps 10] [--threads N]");
     Console.WriteLine("       FiSAO.Benchmarks clip-precision [--variants fp32,bf16-mixed,bf16,fp16-mixed,fp16] [--batch 16] [--warmup 2] [--reps 7] [--threads N]");
     Console.WriteLine("       FiSAO.Benchmarks verifier-precision [--images 96] [--rounds 3] [--dtype bf16] [--threads N]");
-    Console.WriteLine("       FiSAO.Benchmarks precision-verdicts [--scenes 500] [--dtype bf16] [--data-dir DIR] [--train-scenes N --epochs E] [--threads N]");
+    Console.WriteLine("       FiSAO.Benchmarks precision-verdicts [--scenes 500] [--dtype bf16] [--data-dir DIR] [--threads N]");
     Console.WriteLine("       FiSAO.Benchmarks verifier [--seconds 8] [--images 192] [--concurrency 1,8,64] [--threads N] [--batch-invariant true]");
     return args.Length == 0 ? 1 : 0;
 }
@@ -43,8 +43,7 @@ switch (args[0])
     case "precision-verdicts":
         var dataDir = options.TryGetValue("data-dir", out var dd) ? dd : Path.Combine(Path.GetTempPath(), "fisao-bench-precision");
         return await PrecisionVerdictsBenchmark.RunAsync(Option("scenes", 500), dataDir, Option("threads", Environment.ProcessorCount),
-            options.GetValueOrDefault("dtype", "bf16"),
-            options.ContainsKey("train-scenes") ? Option("train-scenes", 0) : null, options.ContainsKey("epochs") ? Option("epochs", 0) : null);
+            options.GetValueOrDefault("dtype", "bf16"));
     case "verifier-precision":
         return await VerifierPrecisionBenchmark.RunAsync(Option("images", 96), Option("rounds", 3), Option("threads", Environment.ProcessorCount),
             options.GetValueOrDefault("dtype", "bf16"));

@@ -69,7 +69,7 @@ public static class VerifierBenchmark
         var rawBefore = RawImagesPerSecond();
 
         // 2. Uncached images through ScoreTokens (decode + preprocess + batched encode + scoring).
-        var (passesBefore, imagesBefore) = (FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Count, FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Sum);
+        var (passesBefore, imagesBefore) = (FiSAO.Verifier.Observability.VerifierMetrics.EncodeBatchSize.Count, FiSAO.Verifier.Observability.VerifierMetrics.EncodeBatchSize.Sum);
         var uncached = Stopwatch.StartNew();
         await Parallel.ForEachAsync(images, new ParallelOptions { MaxDegreeOfParallelism = 2 * engine.Batching.MaxBatchSize }, async (png, ct) =>
             await client.ScoreTokensAsync(Request(new ImageRef { Data = ByteString.CopyFrom(png) }), cancellationToken: ct));
@@ -77,8 +77,8 @@ public static class VerifierBenchmark
         // This machine's speed drifts; the raw pass is measured before and after the served run and averaged.
         var rawImagesPerSecond = (rawBefore + RawImagesPerSecond()) / 2;
         Console.WriteLine(Line($"raw forward (batch {pixels.Count}):            {rawImagesPerSecond,8:F1} images/s"));
-        var passes = FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Count - passesBefore;
-        var meanBatch = (FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Sum - imagesBefore) / Math.Max(1, passes);
+        var passes = FiSAO.Verifier.Observability.VerifierMetrics.EncodeBatchSize.Count - passesBefore;
+        var meanBatch = (FiSAO.Verifier.Observability.VerifierMetrics.EncodeBatchSize.Sum - imagesBefore) / Math.Max(1, passes);
         Console.WriteLine(Line($"uncached ScoreTokens ({images.Count} images):     {servedImagesPerSecond,8:F1} images/s = {100 * servedImagesPerSecond / rawImagesPerSecond:F0}% of raw forward ({passes} encoder batches, mean {meanBatch:F1} images{(batchInvariant ? ", encoded one by one" : "")})"));
 
         // 3. Cached image, 64-token responses: throughput and latency by concurrency.

@@ -49,15 +49,20 @@ public sealed class VerifierProcess : IAsyncDisposable
             // One libtorch thread per replica: the test machine's cores are shared by several replicas and the tests.
             "--Verifier:TorchThreads", "1",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) arguments.AddRange([$"--{key}", value]);
+        // Test verifiers share one data directory for its feature cache; each keeps the calibrations applied to it to itself
+        // (kept across its restarts) unless the test shares a store on purpose, as replicas do.
+        settings ??= new Dictionary<string, string>();
+        if (!settings.ContainsKey("Verifier:CalibrationDirectory"))
+            arguments.AddRange(["--Verifier:CalibrationDirectory", Path.Combine(dataDirectory, $"calibrations-{Guid.NewGuid():N}")]);
+        foreach (var (key, value) in settings) arguments.AddRange([$"--{key}", value]);
         var verifier = new VerifierProcess(chosen, [.. arguments]);
         await verifier.StartAsync();
         return verifier;
     }
 
     /// <summary>
-    /// Starts the verifier as a user would with no arguments at all (<c>dotnet FiSAO.Verifier.dll</c>): the embedded
-    /// shapes-world default, built into <paramref name="dataDirectory"/> on the first start. Port and data directory come
+    /// Starts the verifier as a user would with no arguments at all (<c>dotnet FiSAO.Verifier.dll</c>): the built-in
+    /// shapes-world model, installed into <paramref name="dataDirectory"/> on start. Port and data directory come
     /// from the environment (<c>ASPNETCORE_URLS</c>, <c>Verifier__DataDirectory</c>), as in a container.
     /// </summary>
     public static async Task<VerifierProcess> StartWithoutArgumentsAsync(string dataDirectory, TimeSpan startTimeout)

@@ -16,7 +16,10 @@ internal static class CalibrateCommand
             HelpName = "FILE.jsonl",
         };
         var output = new Option<FileInfo?>("--out") { Description = "Write the calibration file the verifier loads with --calibration", HelpName = "FILE" };
-        var apply = new Option<bool>("--apply") { Description = "Make it the verifier's active calibration (until it restarts)" };
+        var apply = new Option<bool>("--apply")
+        {
+            Description = "Make it the active calibration of every replica sharing the verifier's data directory (needs --admin-key when the verifier has one)",
+        };
         var json = new Option<bool>("--json") { Description = "Print the Calibrate answer as JSON" };
         var command = new Command("calibrate", "Compute the reward baselines (Eq. 7) from samples with ground-truth objects") { samples, output, apply, json };
 
@@ -70,7 +73,8 @@ internal static class CalibrateCommand
         Row("model", c.ModelId);
         Row("entity set", c.EntitySetHash);
         Row("template", c.MentionTemplate);
-        Row("applied", response.Applied ? "yes: the verifier uses it now" : response.NotAppliedReason is { Length: > 0 } why ? $"no: {why}" : "no (pass --apply)");
+        Row("id", response.CalibrationId);
+        Row("applied", response.Applied ? "yes: every replica on the verifier's data directory serves it now" : response.NotAppliedReason is { Length: > 0 } why ? $"no: {why}" : "no (pass --apply)");
         if (written is not null) Row("written", written);
         console.Write(grid);
     }

@@ -38,7 +38,7 @@ internal static class InfoCommand
         Row("image size", $"{info.ImageSize} px, embedding dim {info.EmbeddingDim}, logit scale {N(info.LogitScale)}, device {info.Device}");
         Row("entity set", $"{info.EntitySet.EntityCount} entities, {info.EntitySet.SurfaceFormCount} surface forms, hash {info.EntitySet.Hash} ({info.EntitySet.Source})");
         Row("calibration", info.Calibration is { } c && info.Calibrated
-            ? $"mu_gt {N(c.MuGt)}, mu_hal {N(c.MuHal)}, S in [{N(c.SMin)}, {N(c.SMax)}] from {c.CorrectCount} correct / {c.HallucinatedCount} hallucinated mentions"
+            ? $"{info.CalibrationId}: mu_gt {N(c.MuGt)}, mu_hal {N(c.MuHal)}, S in [{N(c.SMin)}, {N(c.SMax)}] from {c.CorrectCount} correct / {c.HallucinatedCount} hallucinated mentions"
             : "none: scores are real, every reward is 0");
         Row("rewards", $"margin {N(settings.Margin)}, placement {settings.Placement}, template \"{settings.MentionTemplate}\", " +
                        $"hallucination denominator {settings.HallucinationDenominator}, bounds {settings.ScoreBounds}, clip {settings.ClipToUnitRange}");

@@ -3,7 +3,7 @@ using FiSAO.Client;
 
 namespace FiSAO.Cli;
 
-/// <summary>Options every command takes: where the verifier is, its API key, and how long to wait.</summary>
+/// <summary>Options every command takes: where the verifier is, its API and admin keys, a pinned calibration, and how long to wait.</summary>
 internal sealed class CommonOptions
 {
     public const string DefaultServer = "http://127.0.0.1:5000";
@@ -24,6 +24,42 @@ internal sealed class CommonOptions
         Recursive = true,
     };
 
+    public Option<string?> AdminKey { get; } = new("--admin-key")
+    {
+        Description = "Admin key of the verifier (sent as x-admin-key), needed by calibrate --apply when the verifier has one; " +
+                      "$FISAO_ADMIN_KEY is used when absent",
+        HelpName = "KEY",
+        Recursive = true,
+    };
+
+    public Option<string?> CalibrationId { get; } = new("--calibration-id")
+    {
+        Description = "Score with this calibration (an id from info, calibrate or a score answer) instead of the active one",
+        HelpName = "ID",
+        Recursive = true,
+    };
+
+    public Option<FileInfo?> CaFile { get; } = new("--ca-file")
+    {
+        Description = "TLS (https:// addresses): CA certificate (PEM) that issued the verifier's certificate, instead of the system's store",
+        HelpName = "FILE.pem",
+        Recursive = true,
+    };
+
+    public Option<FileInfo?> ClientCert { get; } = new("--client-cert")
+    {
+        Description = "Mutual TLS: this client's certificate (PEM), for a verifier that requires one",
+        HelpName = "FILE.pem",
+        Recursive = true,
+    };
+
+    public Option<FileInfo?> ClientKey { get; } = new("--client-key")
+    {
+        Description = "Mutual TLS: the private key (PEM) of --client-cert, unless that file holds it",
+        HelpName = "FILE.pem",
+        Recursive = true,
+    };
+
     public Option<double> Timeout { get; } = new("--timeout")
     {
         Description = "Seconds one call may take, retries included",
@@ -40,6 +76,11 @@ internal sealed class CommonOptions
         });
         root.Options.Add(Server);
         root.Options.Add(ApiKey);
+        root.Options.Add(AdminKey);
+        root.Options.Add(CalibrationId);
+        root.Options.Add(CaFile);
+        root.Options.Add(ClientCert);
+        root.Options.Add(ClientKey);
         root.Options.Add(Timeout);
     }
 
@@ -52,6 +93,11 @@ internal sealed class CommonOptions
         {
             Addresses = [.. parse.GetValue(Server) ?? []],
             ApiKey = parse.GetValue(ApiKey) ?? (Environment.GetEnvironmentVariable("FISAO_API_KEY") is { Length: > 0 } key ? key : null),
+            AdminApiKey = parse.GetValue(AdminKey) ?? (Environment.GetEnvironmentVariable("FISAO_ADMIN_KEY") is { Length: > 0 } admin ? admin : null),
+            CalibrationId = parse.GetValue(CalibrationId),
+            CaCertificatePath = parse.GetValue(CaFile)?.FullName,
+            ClientCertificatePath = parse.GetValue(ClientCert)?.FullName,
+            ClientKeyPath = parse.GetValue(ClientKey)?.FullName,
             ConnectTimeout = TimeSpan.FromSeconds(Math.Min(5, total.TotalSeconds)),
             Resilience = new VerifierResilienceOptions
             {

@@ -12,7 +12,7 @@ internal static class ScoreView
 
     public static void Table(IAnsiConsole console, IReadOnlyList<string> tokens, ScoreTokensResponse response)
     {
-        var calibration = response.Calibrated ? "calibrated" : "[yellow]uncalibrated (rewards 0)[/]";
+        var calibration = response.Calibrated ? $"calibration {Markup.Escape(response.CalibrationId)}" : "[yellow]uncalibrated (rewards 0)[/]";
         console.MarkupLine($"model [bold]{Markup.Escape(response.ModelId)}[/] · image {response.ImageId[..Math.Min(12, response.ImageId.Length)]} · {calibration}");
 
         var mentionTokens = response.Mentions.SelectMany(m => Enumerable.Range(m.TokenStart, m.TokenEnd - m.TokenStart)).ToHashSet();
@@ -79,6 +79,7 @@ internal static class ScoreView
         response.ImageId,
         response.ModelId,
         response.Calibrated,
+        CalibrationId = response.Calibrated ? response.CalibrationId : null,
     }, Json);
 
     static string Colour(float reward) => reward > 0 ? "green" : reward < 0 ? "red" : "grey";

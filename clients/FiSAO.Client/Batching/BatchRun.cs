@@ -25,6 +25,7 @@ namespace FiSAO.Client;
 internal sealed class BatchRun
 {
     readonly IReadOnlyList<ScoreItem> _items;
+    readonly string _calibrationId;
     readonly TokenFormat _format;
     readonly string[] _ids;
     readonly Dictionary<string, ImageGroup> _groups = new(StringComparer.Ordinal);
@@ -51,9 +52,10 @@ internal sealed class BatchRun
 
     public BatchRun(IReadOnlyList<ScoreItem> items, TokenFormat format, ImageRegistry known, VerifierBatchOptions batch,
         VerifierResilienceOptions resilience, Func<ScoreTokensBatchRequest, CallOptions, AsyncUnaryCall<ScoreTokensBatchResponse>> call,
-        VerifierCallPipeline pipeline)
+        VerifierCallPipeline pipeline, string? calibrationId = null)
     {
         _items = items;
+        _calibrationId = calibrationId ?? "";
         _format = format;
         _known = known;
         _batch = batch;
@@ -152,6 +154,7 @@ internal sealed class BatchRun
             Image = work.WithBytes ? new ImageRef { Data = _groups[_ids[work.Index]].Data } : new ImageRef { ImageId = _ids[work.Index] },
             TokenFormat = _format,
             RequestId = work.Index.ToString(CultureInfo.InvariantCulture),
+            CalibrationId = _calibrationId,
         };
         request.Tokens.AddRange(_items[work.Index].Tokens);
         return request;

@@ -36,6 +36,7 @@ internal static class VerifierChannelFactory
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
             ConnectTimeout = options.ConnectTimeout,
         };
+        if (endpoints.UseTls) handler.SslOptions = VerifierTls.ClientOptions(options);
 
         return GrpcChannel.ForAddress(endpoints.ChannelAddress, new GrpcChannelOptions
         {

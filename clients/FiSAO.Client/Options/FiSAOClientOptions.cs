@@ -21,8 +21,28 @@ public sealed class FiSAOClientOptions
     /// <summary>Sent as <c>x-api-key</c> on every call when set (the verifier's <c>--api-key</c>).</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>Sent as <c>x-admin-key</c> on every call when set: the verifier's <c>Verifier:AdminApiKey</c>, needed to
+    /// apply a calibration (which every replica then serves).</summary>
+    public string? AdminApiKey { get; set; }
+
+    /// <summary>When set, <see cref="FiSAOVerifierClient.ScoreAsync"/> and <see cref="FiSAOVerifierClient.ScoreBatchAsync"/>
+    /// pin this calibration id (every answer names the one it used): rewards stay on one calibration for a whole run even
+    /// if someone applies another. An id no replica stored fails with NOT_FOUND.</summary>
+    public string? CalibrationId { get; set; }
+
     /// <summary>For a <c>dns:///</c> address: TLS (true) or cleartext HTTP/2 (false, default).</summary>
     public bool UseTls { get; set; }
+
+    /// <summary>TLS: the CA certificate (PEM) that issued the verifier's certificate, trusted instead of the system's
+    /// store (a private CA). Empty: the system's trust store.</summary>
+    public string? CaCertificatePath { get; set; }
+
+    /// <summary>Mutual TLS: this client's certificate (PEM; with <see cref="ClientKeyPath"/>, or a PEM holding both),
+    /// presented when the verifier requires one (<c>Verifier:ClientCaPath</c>).</summary>
+    public string? ClientCertificatePath { get; set; }
+
+    /// <summary>The private key (PEM) of <see cref="ClientCertificatePath"/>; empty when that file holds the key too.</summary>
+    public string? ClientKeyPath { get; set; }
 
     /// <summary>How often a <c>dns:///</c> name is resolved again, so replicas added or removed are picked up. Default 30 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]

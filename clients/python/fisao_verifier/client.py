@@ -94,21 +94,40 @@ class Verifier:
     Args:
         address: ``host:port`` of the verifier (``http://host:port`` works too; ``https://`` uses TLS).
         api_key: sent as ``x-api-key`` metadata when the verifier runs with ``--api-key``.
+        admin_key: sent as ``x-admin-key``: the verifier's ``Verifier:AdminApiKey``, needed by ``calibrate(apply=True)``
+            when the verifier has one (``PERMISSION_DENIED`` otherwise).
+        calibration_id: pins every score request to this calibration (an id from a score answer, ``info()`` or
+            ``calibrate()``) instead of the active one; ``NOT_FOUND`` when no replica stored it.
         timeout: seconds per call (deadline); None waits forever.
         max_message_bytes: largest message sent or received; the verifier's default limit is 64 MiB.
         image_cache_bytes: bytes of delivered images kept to resend on ``NOT_FOUND`` (0: keep none, so ids are
             only sent when you pass an id yourself).
         credentials: TLS credentials for a secure channel; overrides the scheme of ``address``.
+        ca_file: TLS: the CA certificate (PEM file) that issued the verifier's certificate, instead of the system's
+            roots. Implies TLS.
+        client_cert, client_key: mutual TLS: this client's certificate and private key (PEM files), for a verifier
+            that requires one (``Verifier:ClientCaPath``).
         channel: an existing channel to use instead of opening one (``address`` is then only informative).
     """
 
     def __init__(self, address: str, api_key: Optional[str] = None, timeout: Optional[float] = 30.0, *,
                  max_message_bytes: int = 64 * 1024 * 1024, image_cache_bytes: int = 256 * 1024 * 1024,
                  credentials: Optional[grpc.ChannelCredentials] = None,
-                 channel: Optional[grpc.Channel] = None) -> None:
+                 channel: Optional[grpc.Channel] = None, admin_key: Optional[str] = None,
+                 calibration_id: Optional[str] = None, ca_file: Optional[str] = None,
+                 client_cert: Optional[str] = None, client_key: Optional[str] = None) -> None:
         self.address = address
         self.timeout = timeout
-        self._metadata: Tuple[Tuple[str, str], ...] = (("x-api-key", api_key),) if api_key else ()
+        self.calibration_id = calibration_id or ""
+        metadata = []
+        if api_key:
+            metadata.append(("x-api-key", api_key))
+        if admin_key:
+            metadata.append(("x-admin-key", admin_key))
+        self._metadata: Tuple[Tuple[str, str], ...] = tuple(metadata)
+        if channel is None and (ca_file or client_cert) and credentials is None:
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=_read(ca_file), private_key=_read(client_key), certificate_chain=_read(client_cert))
         if channel is None:
             target = address
             if target.startswith("https://"):
@@ -163,7 +182,7 @@ class Verifier:
         tokens = _token_list(tokens)
         fmt = _token_format(token_format)
         resolved = self._resolve(image)
-        response = self._with_image(resolved, lambda ref: self._call(self._stub.ScoreTokens, pb.ScoreTokensRequest(
+        response = self._with_image(resolved, lambda ref: self._call(self._stub.ScoreTokens, pb.ScoreTokensRequest(calibration_id=self.calibration_id, 
             image=ref, tokens=tokens, token_format=fmt, request_id=request_id)))
         return _score_result(response, tokens)
 
@@ -203,7 +222,7 @@ class Verifier:
                                                 (attempt > 0 or image.image_id not in self._sent))))
                 if send_bytes:
                     uploading.add(image.image_id)
-                requests.append(pb.ScoreTokensRequest(image=self._ref(image, send_bytes), tokens=tokens,
+                requests.append(pb.ScoreTokensRequest(calibration_id=self.calibration_id, image=self._ref(image, send_bytes), tokens=tokens,
                                                       token_format=fmt, request_id=request_id))
                 sent_bytes.append(send_bytes)
             response = self._call(self._stub.ScoreTokensBatch, pb.ScoreTokensBatchRequest(items=requests))
@@ -240,7 +259,7 @@ class Verifier:
                 send_bytes = image.data is not None and image.image_id not in self._sent
                 with lock:
                     prepared.append((entry, send_bytes))
-                yield pb.ScoreTokensRequest(image=self._ref(image, send_bytes), tokens=tokens, token_format=fmt,
+                yield pb.ScoreTokensRequest(calibration_id=self.calibration_id, image=self._ref(image, send_bytes), tokens=tokens, token_format=fmt,
                                             request_id=request_id)
 
         try:
@@ -276,8 +295,9 @@ class Verifier:
         return list(self._call(self._stub.Embed, pb.EmbedRequest(text=text)).embedding)
 
     def calibrate(self, samples: Iterable[CalibrationSample], apply: bool = False) -> CalibrationResult:
-        """Computes baseline scores (Eq. 7) from samples with ground-truth objects; with ``apply`` the verifier makes
-        them its active calibration (until it restarts). Samples that fail are in ``sample_errors``."""
+        """Computes baseline scores (Eq. 7) from samples with ground-truth objects; with ``apply`` the verifier stores
+        them in its shared data directory and every replica serving it switches to them within seconds (needs
+        ``admin_key`` when the verifier has one). Samples that fail are in ``sample_errors``."""
         request = pb.CalibrateRequest(apply=apply)
         for sample in samples:
             image = self._resolve(sample.image)
@@ -296,7 +316,7 @@ class Verifier:
             applied=response.applied,
             sample_errors={e.index: VerifierError.from_code(e.error.code, e.error.message)
                            for e in response.sample_errors},
-            not_applied_reason=response.not_applied_reason)
+            not_applied_reason=response.not_applied_reason, calibration_id=response.calibration_id)
 
     def info(self) -> VerifierInfo:
         """Model, entity set, calibration, settings and limits of the replica answering."""
@@ -305,7 +325,8 @@ class Verifier:
             model_id=r.model_id, model_path=r.model_path, image_size=r.image_size, embedding_dim=r.embedding_dim,
             logit_scale=r.logit_scale, device=r.device, version=r.version, calibrated=r.calibrated,
             calibration=_fields(r.calibration) if r.HasField("calibration") else None,
-            entity_set=_fields(r.entity_set), settings=_fields(r.settings), limits=_fields(r.limits))
+            entity_set=_fields(r.entity_set), settings=_fields(r.settings), limits=_fields(r.limits),
+            calibration_id=r.calibration_id)
 
     # -- internals -------------------------------------------------------------------------------------------------
 
@@ -364,6 +385,13 @@ class Verifier:
         return self._resolve(image), _token_list(tokens), _token_format(fmt), request_id
 
 
+def _read(path: Optional[str]) -> Optional[bytes]:
+    if not path:
+        return None
+    with open(path, "rb") as file:
+        return file.read()
+
+
 def _token_list(tokens: Sequence[str]) -> List[str]:
     if isinstance(tokens, (str, bytes)):
         raise TypeError("tokens must be a sequence of strings (use score_text for a caption)")
@@ -396,7 +424,7 @@ def _score_result(response: Any, tokens: List[str]) -> ScoreResult:
         mentions=[Mention(surface=m.surface, entity=m.entity, token_start=m.token_start, token_end=m.token_end,
                           score=m.score, reward=m.reward, verdict=_verdict(m.verdict)) for m in response.mentions],
         image_id=response.image_id, model_id=response.model_id, calibrated=response.calibrated,
-        tokens=list(tokens), request_id=response.request_id)
+        tokens=list(tokens), request_id=response.request_id, calibration_id=response.calibration_id)
 
 
 def _fields(message: Any) -> Dict[str, Any]:

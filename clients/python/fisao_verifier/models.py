@@ -68,6 +68,8 @@ class ScoreResult:
     tokens: List[str] = field(default_factory=list)
     """The tokens that were scored (for :meth:`Verifier.score_text`, the caption's words)."""
     request_id: str = ""
+    calibration_id: str = ""
+    """The calibration the rewards used (content hash); empty when uncalibrated."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ class CalibrationResult:
     sample_errors: Dict[int, VerifierError]
     """Samples that failed, by index; the others were used."""
     not_applied_reason: str = ""
+    calibration_id: str = ""
+    """The computed calibration's id; when applied, the id every replica now serves."""
 
 
 @dataclass(frozen=True)
@@ -123,3 +127,5 @@ class VerifierInfo:
     settings: Dict[str, Any]
     limits: Dict[str, Any]
     """max_message_bytes, max_image_bytes, max_image_pixels, max_tokens, max_batch_items, ..."""
+    calibration_id: str = ""
+    """The active calibration's id; empty when uncalibrated."""

@@ -7,6 +7,7 @@ tested. Set ``FISAO_TEST_LOGS=1`` to see its log.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -61,18 +62,28 @@ def _log_tail(path: Path, lines: int = 40) -> str:
 def verifier_process() -> Iterator[RunningVerifier]:
     root = Path(tempfile.mkdtemp(prefix="fisao-python-tests-"))
     model_dir = tiny_clip.write(root / "model")
+    try:
+        with start_verifier(root, model_dir, ["--api-key", API_KEY]) as url:
+            yield RunningVerifier(url[len("http://"):], url, API_KEY, model_dir, IMAGE_CACHE_CAPACITY)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def start_verifier(root: Path, model_dir: Path, arguments: list) -> Iterator[str]:
+    """Runs the verifier on ``model_dir`` with its data directory in ``root`` (plus ``arguments``); yields its URL."""
     dll = _verifier_dll()
-    log_path = root / "verifier.log"
+    root.mkdir(parents=True, exist_ok=True)
+    log_path = root / f"verifier-{time.monotonic_ns()}.log"
     env = dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1", DOTNET_NOLOGO="1",
                Verifier__TorchThreads="1", Verifier__ImageCacheCapacity=str(IMAGE_CACHE_CAPACITY))
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             ["dotnet", str(dll), "--model", str(model_dir), "--data-dir", str(root / "data"),
-             "--urls", "http://127.0.0.1:0", "--api-key", API_KEY],
+             "--urls", "http://127.0.0.1:0", *arguments],
             cwd=str(dll.parent), env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        url = _wait_until_ready(process, log_path)
-        yield RunningVerifier(url[len("http://"):], url, API_KEY, model_dir, IMAGE_CACHE_CAPACITY)
+        yield _wait_until_ready(process, log_path)
     finally:
         process.terminate()
         try:
@@ -82,7 +93,6 @@ def verifier_process() -> Iterator[RunningVerifier]:
             process.wait()
         if os.environ.get("FISAO_TEST_LOGS") == "1":
             print(log_path.read_text(errors="replace"))
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _wait_until_ready(process: subprocess.Popen, log_path: Path) -> str:

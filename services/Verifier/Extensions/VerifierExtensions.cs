@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FiSAO.Rewards;
+using FiSAO.Verifier.Calibrations;
 using FiSAO.Verifier.Grpc;
 using FiSAO.Verifier.Hosting;
 using FiSAO.Verifier.Rest;
@@ -9,6 +10,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using V1 = FiSAO.Verifier.V1;
+using FiSAO.Verifier.Http;
+using FiSAO.Verifier.Observability;
 
 namespace FiSAO.Verifier.Extensions;
 
@@ -24,6 +27,7 @@ public static class VerifierExtensions
         ["--dtype"] = "Verifier:DType",
         ["--data-dir"] = "Verifier:DataDirectory",
         ["--api-key"] = "Verifier:ApiKey",
+        ["--admin-key"] = "Verifier:AdminApiKey",
     };
 
     public static WebApplicationBuilder AddVerifier(this WebApplicationBuilder builder, string[] args)
@@ -39,11 +43,15 @@ public static class VerifierExtensions
         services.AddSingleton(rewards);
         services.AddSingleton(sp => VerifierStartup.CreateEngine(sp.GetRequiredService<IOptions<VerifierOptions>>().Value,
             rewards, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService<CalibrationWatcher>();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             CleartextHttp2.Enable(kestrel);
             kestrel.Limits.MaxRequestBodySize = options.Limits.MaxMessageBytes;
+            // TLS itself is standard Kestrel configuration (Kestrel:Endpoints:*:Certificate); this adds a private client CA.
+            if (!string.IsNullOrWhiteSpace(options.ClientCaPath))
+                kestrel.ConfigureHttpsDefaults(https => ClientCertificates.Configure(https, options.ClientCaPath));
         });
         services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = options.Limits.MaxMessageBytes);
 
@@ -52,7 +60,9 @@ public static class VerifierExtensions
             grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
             grpc.MaxSendMessageSize = options.Limits.MaxMessageBytes;
             grpc.EnableDetailedErrors = false;
+            // Outermost first: metrics see the status the error interceptor mapped.
             grpc.Interceptors.Add<MetricsInterceptor>();
+            grpc.Interceptors.Add<ErrorInterceptor>();
         });
         services.AddGrpcReflection();
         // grpc.health.v1: "" (the server) and the contract's service name both report the verifier's checks.

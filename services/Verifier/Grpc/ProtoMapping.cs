@@ -34,6 +34,7 @@ public static class ProtoMapping
             ModelId = scored.ModelId,
             Calibrated = scored.Calibrated,
             RequestId = requestId,
+            CalibrationId = scored.CalibrationId ?? "",
         };
         response.Rewards.AddRange(scored.Rewards);
         response.Mentions.AddRange(scored.Mentions.Select(m => new EntityMention
@@ -82,6 +83,7 @@ public static class ProtoMapping
             Calibration = ToProto(outcome.Calibration),
             Applied = outcome.Applied,
             NotAppliedReason = outcome.NotAppliedReason ?? "",
+            CalibrationId = outcome.CalibrationId,
         };
         response.SampleErrors.AddRange(outcome.SampleErrors.Select(e => new CalibrationSampleError
         {
@@ -103,6 +105,7 @@ public static class ProtoMapping
             LogitScale = d.LogitScale,
             Device = d.Device,
             Calibrated = d.Calibrated,
+            CalibrationId = d.CalibrationId ?? "",
             EntitySet = new EntitySetInfo
             {
                 EntityCount = d.EntitySet.EntityCount,

@@ -3,23 +3,26 @@ using FiSAO.Verifier.Scoring;
 using FiSAO.Verifier.V1;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
+using FiSAO.Verifier.Http;
 
 namespace FiSAO.Verifier.Grpc;
 
-/// <summary>The gRPC face of the verifier: maps the contract onto <see cref="VerifierEngine"/>.</summary>
-public sealed class VerifierGrpcService(VerifierEngine engine, ILogger<VerifierGrpcService> logger) : V1.Verifier.VerifierBase
+/// <summary>The gRPC face of the verifier: maps the contract onto <see cref="VerifierEngine"/>. Errors become statuses in
+/// <see cref="ErrorInterceptor"/>; only batch and stream items catch their own, to answer them per item.</summary>
+public sealed class VerifierGrpcService(VerifierEngine engine, IOptions<VerifierOptions> options) : V1.Verifier.VerifierBase
 {
     public override async Task<ScoreTokensResponse> ScoreTokens(ScoreTokensRequest request, ServerCallContext context)
     {
-        var scored = await Guard(() => ScoreOne(request, context.CancellationToken));
+        var scored = await ScoreOne(request, context.CancellationToken);
         return ProtoMapping.ToProto(scored, request.RequestId);
     }
 
     public override async Task<ScoreTokensBatchResponse> ScoreTokensBatch(ScoreTokensBatchRequest request, ServerCallContext context)
     {
-        if (request.Items.Count == 0) throw Rpc(VerifierException.Invalid("The batch has no items."));
+        if (request.Items.Count == 0) throw VerifierException.Invalid("The batch has no items.");
         if (request.Items.Count > engine.Limits.MaxBatchItems)
-            throw Rpc(VerifierException.Invalid($"The batch has {request.Items.Count} items; the limit is {engine.Limits.MaxBatchItems}."));
+            throw VerifierException.Invalid($"The batch has {request.Items.Count} items; the limit is {engine.Limits.MaxBatchItems}.");
         // All items run concurrently so their images share encoder batches; answers keep request order.
         var results = await Task.WhenAll(request.Items.Select(item => ScoreItem(item, context.CancellationToken)));
         var response = new ScoreTokensBatchResponse();
@@ -52,23 +55,27 @@ public sealed class VerifierGrpcService(VerifierEngine engine, ILogger<VerifierG
         switch (request.InputCase)
         {
             case EmbedRequest.InputOneofCase.Image:
-                var (features, imageId) = await Guard(() => engine.EmbedImageAsync(ProtoMapping.ToInput(request.Image), context.CancellationToken));
+                var (features, imageId) = await engine.EmbedImageAsync(ProtoMapping.ToInput(request.Image), context.CancellationToken);
                 response.Embedding.AddRange(features);
                 response.ImageId = imageId;
                 break;
             case EmbedRequest.InputOneofCase.Text:
-                response.Embedding.AddRange(await Guard(() => engine.EmbedTextAsync(request.Text, context.CancellationToken)));
+                response.Embedding.AddRange(await engine.EmbedTextAsync(request.Text, context.CancellationToken));
                 break;
             default:
-                throw Rpc(VerifierException.Invalid("Embed needs an image or a text."));
+                throw VerifierException.Invalid("Embed needs an image or a text.");
         }
         return response;
     }
 
     public override async Task<CalibrateResponse> Calibrate(CalibrateRequest request, ServerCallContext context)
     {
+        // Checked before any work: a refused apply computes nothing and changes nothing.
+        if (request.Apply && !ApiKey.Matches(NullIfEmpty(options.Value.AdminApiKey), context.RequestHeaders.GetValue(ApiKey.AdminHeader)))
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                "Calibrate with apply changes the calibration of every replica: it needs the admin key in the x-admin-key header."));
         var samples = request.Samples.Select(ProtoMapping.ToSample).ToList();
-        var outcome = await Guard(() => engine.CalibrateAsync(samples, request.Apply, context.CancellationToken));
+        var outcome = await engine.CalibrateAsync(samples, request.Apply, context.CancellationToken);
         return ProtoMapping.ToProto(outcome);
     }
 
@@ -76,7 +83,8 @@ public sealed class VerifierGrpcService(VerifierEngine engine, ILogger<VerifierG
         Task.FromResult(ProtoMapping.ToProto(engine.Describe()));
 
     Task<ScoredResponse> ScoreOne(ScoreTokensRequest request, CancellationToken cancellationToken) =>
-        engine.ScoreAsync(ProtoMapping.ToInput(request.Image), request.Tokens, ProtoMapping.ToFormat(request.TokenFormat), cancellationToken);
+        engine.ScoreAsync(ProtoMapping.ToInput(request.Image), request.Tokens, ProtoMapping.ToFormat(request.TokenFormat), cancellationToken,
+            request.CalibrationId);
 
     async Task<ScoreTokensResult> ScoreItem(ScoreTokensRequest request, CancellationToken cancellationToken)
     {
@@ -92,16 +100,5 @@ public sealed class VerifierGrpcService(VerifierEngine engine, ILogger<VerifierG
         return result;
     }
 
-    async Task<T> Guard<T>(Func<Task<T>> call)
-    {
-        try { return await call(); }
-        catch (Exception e) when (ErrorMapping.TryMap(e, out var error)) { throw Rpc(error); }
-        catch (Exception e) when (e is not RpcException and not OperationCanceledException)
-        {
-            logger.LogError(e, "Unexpected verifier failure");
-            throw new RpcException(new Status(StatusCode.Internal, "The verifier failed internally; see its log."));
-        }
-    }
-
-    static RpcException Rpc(VerifierException error) => new(new Status(error.Code, error.Message));
+    static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

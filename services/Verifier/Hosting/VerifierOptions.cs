@@ -9,7 +9,7 @@ public sealed class VerifierOptions
     public const string Section = "Verifier";
 
     /// <summary>HF CLIP folder (config.json, *.safetensors, vocab.json, merges.txt, preprocessor_config.json). Empty: the
-    /// embedded shapes-world model, built on the first start into <see cref="DataDirectory"/>.</summary>
+    /// built-in shapes-world model, shipped with the verifier and installed into <see cref="DataDirectory"/>.</summary>
     public string? ModelPath { get; set; }
 
     /// <summary>Calibration JSON (Eq. 7 baselines). Without one the service scores but rewards are 0.</summary>
@@ -18,7 +18,7 @@ public sealed class VerifierOptions
     /// <summary>Entity list replacing the built-in LVIS/COCO entity set.</summary>
     public string? EntitiesPath { get; set; }
 
-    /// <summary>Where derived artefacts live: the entity text-feature cache and the shapes-world default model.</summary>
+    /// <summary>Where derived artefacts live: the entity text-feature cache and the installed built-in model.</summary>
     public string DataDirectory { get; set; } = DefaultDataDirectory();
 
     public string Device { get; set; } = "cpu";
@@ -30,8 +30,27 @@ public sealed class VerifierOptions
     /// <summary>Required in the <c>x-api-key</c> header / metadata on every call but health, when set.</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>CA certificate (PEM) that issued the clients' certificates: when set, every TLS endpoint (standard Kestrel
+    /// configuration, <c>Kestrel:Endpoints:Https:Certificate:Path</c> / <c>KeyPath</c>) requires a client certificate that
+    /// chains to it (mutual TLS).</summary>
+    public string? ClientCaPath { get; set; }
+
+    /// <summary>When set, Calibrate with apply (which changes the calibration every replica serves) must carry it in the
+    /// <c>x-admin-key</c> header / metadata; without it the call is PERMISSION_DENIED. Reading and scoring need only
+    /// <see cref="ApiKey"/>.</summary>
+    public string? AdminApiKey { get; set; }
+
+    /// <summary>Where applied calibrations are stored and shared by the replicas; empty: <c>{DataDirectory}/calibrations</c>.</summary>
+    public string? CalibrationDirectory { get; set; }
+
+    /// <summary>The calibration store's folder.</summary>
+    public string CalibrationRoot => string.IsNullOrWhiteSpace(CalibrationDirectory)
+        ? Path.Combine(DataDirectory, "calibrations") : CalibrationDirectory;
+
+    /// <summary>How often a replica checks the data directory for a calibration another replica applied.</summary>
+    [Range(50, 60_000)] public int CalibrationPollMs { get; set; } = 1000;
+
     public LimitsOptions Limits { get; set; } = new();
-    public ShapesWorldOptions ShapesWorld { get; set; } = new();
     public BatchingOptions Batching { get; set; } = new();
 
     [Range(1, 1_000_000)] public int ImageCacheCapacity { get; set; } = 4096;
@@ -83,12 +102,4 @@ public sealed class BatchingOptions
     /// features in their last bits and makes training runs against a busy verifier irreproducible. Costs throughput
     /// (README, benchmarks); the queue still gathers work so the inference thread wakes once per batch.</summary>
     public bool BatchInvariant { get; set; }
-}
-
-/// <summary>The embedded shapes-world default's training recipe; unset values keep the built-in recipe. A changed recipe
-/// builds (and then reuses) its own folder in the data directory.</summary>
-public sealed class ShapesWorldOptions
-{
-    [Range(64, 10_000_000)] public int? TrainScenes { get; set; }
-    [Range(1, 1000)] public int? Epochs { get; set; }
 }

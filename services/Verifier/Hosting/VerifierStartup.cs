@@ -1,6 +1,7 @@
 using FiSAO.Models.Torch;
 using FiSAO.Rewards;
 using FiSAO.Rewards.Entities;
+using FiSAO.Verifier.Calibrations;
 using FiSAO.Verifier.Model;
 using FiSAO.Verifier.Scoring;
 using TorchSharp;
@@ -19,7 +20,7 @@ public static class VerifierStartup
         var problems = settings.Validate();
         if (problems.Count > 0) throw new VerifierStartupException("Invalid reward settings: " + string.Join("; ", problems));
         torch.set_num_threads(options.TorchThreads > 0 ? options.TorchThreads : Environment.ProcessorCount);
-        if (string.IsNullOrWhiteSpace(options.ModelPath)) options = WithShapesWorldDefault(options, settings, logger);
+        if (string.IsNullOrWhiteSpace(options.ModelPath)) options = WithBuiltInModel(options, logger);
         TorchTarget target;
         try { target = TorchTarget.Parse(options.Device, options.DType); }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException)
@@ -40,9 +41,12 @@ public static class VerifierStartup
             var (entities, source) = LoadEntities(options);
             var calibration = LoadCalibration(options, model, entities, settings, logger);
             var textFeatures = EntityTextFeatures.Build(model, entities, settings, options.DataDirectory, logger);
+            var store = new CalibrationStore(options.CalibrationRoot, model.ModelId, entities.ContentHash, settings.MentionTemplate);
+            var engine = new VerifierEngine(model, entities, textFeatures, settings, calibration, options, source, store);
+            AdoptAppliedCalibration(engine, store, logger);
             logger.LogInformation("Verifier ready: model {Model}, {Forms} surface forms, {Calibrated}",
-                model.ModelId, entities.Counts.SurfaceForms, calibration is null ? "uncalibrated (rewards are 0)" : "calibrated");
-            return new VerifierEngine(model, entities, textFeatures, settings, calibration, options, source);
+                model.ModelId, entities.Counts.SurfaceForms, engine.CalibrationId is { } id ? $"calibration {id}" : "uncalibrated (rewards are 0)");
+            return engine;
         }
         catch
         {
@@ -51,20 +55,44 @@ public static class VerifierStartup
         }
     }
 
-    /// <summary>No --model: the embedded shapes-world model, and its entity list and calibration unless given.</summary>
-    static VerifierOptions WithShapesWorldDefault(VerifierOptions options, RewardSettings settings, ILogger logger)
+    /// <summary>No --model: the built-in shapes-world model, and its entity list and calibration unless given.</summary>
+    static VerifierOptions WithBuiltInModel(VerifierOptions options, ILogger logger)
     {
-        ShapesWorldAssets assets;
-        try { assets = ShapesWorldDefault.Ensure(options.DataDirectory, settings, options, logger); }
+        BuiltInModelAssets assets;
+        try { assets = BuiltInModel.Install(options.DataDirectory); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new VerifierStartupException($"Cannot build the shapes-world default model in the data directory " +
+            throw new VerifierStartupException($"Cannot install the built-in model into the data directory " +
                                                $"'{options.DataDirectory}' (--data-dir): {e.Message}", e);
         }
-        logger.LogInformation("Serving the embedded shapes-world model from {Folder}", assets.ModelDirectory);
+        logger.LogInformation("Serving the built-in shapes-world model from {Folder}", assets.ModelDirectory);
         return options.With(assets.ModelDirectory,
             string.IsNullOrWhiteSpace(options.EntitiesPath) ? assets.EntitiesPath : options.EntitiesPath,
             string.IsNullOrWhiteSpace(options.CalibrationPath) ? assets.CalibrationPath : options.CalibrationPath);
+    }
+
+    /// <summary>A calibration applied through any replica (the shared store's active one) wins over the configured file.</summary>
+    static void AdoptAppliedCalibration(VerifierEngine engine, CalibrationStore store, ILogger logger)
+    {
+        string? id;
+        try { id = store.ReadActiveId(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VerifierStartupException($"Cannot read the calibration store '{store.Directory}' (--data-dir): {e.Message}", e);
+        }
+        if (id is null || id == engine.CalibrationId) return;
+        try
+        {
+            var calibration = store.TryLoad(id) ?? throw new CalibrationLoadException(store.Directory, $"the active calibration {id} has no file.");
+            engine.Activate(calibration);
+            logger.LogInformation("Serving calibration {Id}, applied through Calibrate and stored in {Folder} (it overrides the configured one)",
+                id, store.Directory);
+        }
+        catch (Exception e) when (e is CalibrationLoadException or InvalidCalibrationException or IOException)
+        {
+            logger.LogError("The applied calibration {Id} in {Folder} cannot be served ({Message}); serving the configured one", id,
+                store.Directory, e.Message);
+        }
     }
 
     static (EntitySet Entities, string Source) LoadEntities(VerifierOptions options)

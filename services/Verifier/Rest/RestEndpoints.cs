@@ -16,9 +16,11 @@ public static class RestEndpoints
             .DisableAntiforgery()
             .WithSummary("Token rewards for an image and a caption")
             .WithDescription("multipart/form-data: `image` (a PNG/JPEG/WebP/GIF/BMP file) and either `text` (a caption; " +
-                             "the service splits it into words) or `tokens` (a JSON array of the policy's token strings).")
+                             "the service splits it into words) or `tokens` (a JSON array of the policy's token strings); " +
+                             "optionally `calibration_id` to score with that calibration instead of the active one (404 if unknown).")
             .Produces<ScoreResult>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
@@ -37,7 +39,7 @@ public static class RestEndpoints
     }
 
     static async Task<IResult> ScoreAsync(IFormFile image, [FromForm] string? text, [FromForm] string? tokens,
-        VerifierEngine engine, CancellationToken cancellationToken)
+        [FromForm(Name = "calibration_id")] string? calibrationId, VerifierEngine engine, CancellationToken cancellationToken)
     {
         return await Answer(async () =>
         {
@@ -46,10 +48,11 @@ public static class RestEndpoints
             if (!string.IsNullOrWhiteSpace(tokens))
             {
                 if (!string.IsNullOrEmpty(text)) throw VerifierException.Invalid("Send either `text` or `tokens`, not both.");
-                scored = await engine.ScoreAsync(ImageInput.FromBytes(bytes), ParseTokens(tokens), FiSAO.Rewards.Alignment.TokenFormat.Auto, cancellationToken);
+                scored = await engine.ScoreAsync(ImageInput.FromBytes(bytes), ParseTokens(tokens), FiSAO.Rewards.Alignment.TokenFormat.Auto, cancellationToken,
+                    calibrationId);
             }
             else if (!string.IsNullOrWhiteSpace(text))
-                scored = await engine.ScoreTextAsync(ImageInput.FromBytes(bytes), text, cancellationToken);
+                scored = await engine.ScoreTextAsync(ImageInput.FromBytes(bytes), text, cancellationToken, calibrationId);
             else
                 throw VerifierException.Invalid("Send a caption in `text` or the policy's tokens in `tokens` (a JSON array of strings).");
             return Results.Ok(ScoreResult.From(scored));
@@ -113,10 +116,11 @@ public sealed record EmbedResult(float[] Embedding, string Model, string? ImageI
 
 public sealed record MentionResult(string Surface, string Entity, int TokenStart, int TokenEnd, float Score, float Reward, string Verdict);
 
+/// <param name="CalibrationId">The calibration the rewards used (content hash); null when uncalibrated.</param>
 public sealed record ScoreResult(IReadOnlyList<string> Tokens, float[] Rewards, IReadOnlyList<MentionResult> Mentions,
-    string ImageId, string ModelId, bool Calibrated)
+    string ImageId, string ModelId, bool Calibrated, string? CalibrationId)
 {
     public static ScoreResult From(ScoredResponse s) => new(s.Tokens, s.Rewards,
         s.Mentions.Select(m => new MentionResult(m.Surface, m.Entity, m.TokenStart, m.TokenEnd, m.Score, m.Reward,
-            m.Verdict.ToString().ToLowerInvariant())).ToList(), s.ImageId, s.ModelId, s.Calibrated);
+            m.Verdict.ToString().ToLowerInvariant())).ToList(), s.ImageId, s.ModelId, s.Calibrated, s.CalibrationId);
 }

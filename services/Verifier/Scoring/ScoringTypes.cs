@@ -17,7 +17,11 @@ public sealed record MentionScore(string Surface, string Entity, int TokenStart,
 
 /// <summary>The verifier's answer for one (image, tokens) pair.</summary>
 public sealed record ScoredResponse(float[] Rewards, IReadOnlyList<MentionScore> Mentions, string ImageId,
-    string ModelId, bool Calibrated, IReadOnlyList<string> Tokens);
+    string ModelId, bool Calibrated, IReadOnlyList<string> Tokens)
+{
+    /// <summary>The calibration the rewards used (null: uncalibrated).</summary>
+    public string? CalibrationId { get; init; }
+}
 
 /// <summary>A calibration sample: an image, a response (text, or tokens in a format), the objects truly in it.</summary>
 public sealed record CalibrationSampleInput(ImageInput Image, string? Text, IReadOnlyList<string>? Tokens,
@@ -25,4 +29,8 @@ public sealed record CalibrationSampleInput(ImageInput Image, string? Text, IRea
 
 /// <summary>The result of a calibration run: the baselines, whether they are now active, per-sample failures.</summary>
 public sealed record CalibrationOutcome(FiSAO.Rewards.Calibration Calibration, bool Applied, string? NotAppliedReason,
-    IReadOnlyList<(int Index, FiSAO.Verifier.Hosting.VerifierException Error)> SampleErrors);
+    IReadOnlyList<(int Index, FiSAO.Verifier.Hosting.VerifierException Error)> SampleErrors)
+{
+    /// <summary>The computed calibration's id (content hash); when applied, the id every replica now serves.</summary>
+    public string CalibrationId { get; init; } = "";
+}

@@ -17,7 +17,11 @@ public sealed record VerifierDescription(
     FiSAO.Rewards.Calibration? Calibration,
     FiSAO.Rewards.RewardSettings Settings,
     LimitsOptions Limits,
-    BatchingOptions Batching);
+    BatchingOptions Batching)
+{
+    /// <summary>The active calibration's id (content hash); null when uncalibrated.</summary>
+    public string? CalibrationId { get; init; }
+}
 
 public sealed record EntitySetDescription(int EntityCount, int SurfaceFormCount, string Hash, string Source);
 
@@ -29,12 +33,13 @@ public static class VerifierDescriptions
     public static VerifierDescription Describe(this VerifierEngine engine)
     {
         var rewarder = engine.Rewarder;
+        var calibrationId = engine.CalibrationId;
         var model = engine.Model;
         return new VerifierDescription(Version, model.ModelId, model.ModelPath, model.ImageSize, model.EmbeddingDim,
             model.Clip.LogitScale, model.Target.ToString(),
             new EntitySetDescription(engine.Entities.Counts.Entities, engine.Entities.Counts.SurfaceForms,
                 engine.Entities.ContentHash, engine.EntitySetSource),
             rewarder.IsCalibrated, rewarder.UncalibratedReason, rewarder.Function?.Calibration, engine.Settings,
-            engine.Limits, engine.Batching);
+            engine.Limits, engine.Batching) { CalibrationId = calibrationId };
     }
 }

@@ -5,9 +5,11 @@ using FiSAO.Rewards;
 using FiSAO.Rewards.Alignment;
 using FiSAO.Rewards.Chair;
 using FiSAO.Rewards.Entities;
+using FiSAO.Verifier.Calibrations;
 using FiSAO.Verifier.Hosting;
 using FiSAO.Verifier.Inference;
 using FiSAO.Verifier.Model;
+using FiSAO.Verifier.Observability;
 
 namespace FiSAO.Verifier.Scoring;
 
@@ -26,10 +28,13 @@ public sealed class VerifierEngine : IDisposable
     readonly LruCache<string, float[]> _imageFeatures;
     readonly ConcurrentDictionary<string, Task<float[]>> _inFlight = new();
     readonly BatchingQueue<EncodeJob, float[]> _encoder;
-    volatile TokenRewarder _rewarder;
+    readonly ConcurrentDictionary<string, ServedCalibration> _known = new(StringComparer.Ordinal);
+    volatile ServedCalibration _active;
 
+    /// <param name="calibration">The calibration to serve first (from <c>--calibration</c> or the built-in model); null: uncalibrated.</param>
+    /// <param name="store">The shared calibration store of the data directory; null: applied calibrations stay in this process.</param>
     public VerifierEngine(VerifierModel model, EntitySet entities, EntityTextFeatures textFeatures, RewardSettings settings,
-        Calibration? calibration, VerifierOptions options, string entitySetSource)
+        Calibration? calibration, VerifierOptions options, string entitySetSource, CalibrationStore? store = null)
     {
         _model = model;
         Entities = entities;
@@ -38,7 +43,8 @@ public sealed class VerifierEngine : IDisposable
         _mentions = new MentionFinder(entities);
         _chair = new ChairClassifier(entities, entities.CocoClasses.Count > 0 ? ChairVocabulary.Coco : ChairVocabulary.AllEntities);
         _settings = settings;
-        _rewarder = TokenRewarder.Create(settings, calibration);
+        Store = store;
+        _active = calibration is null ? ServedCalibration.Uncalibrated(settings) : Register(ServedCalibration.Of(settings, calibration));
         Limits = options.Limits;
         Batching = options.Batching;
         _imageFeatures = new LruCache<string, float[]>(options.ImageCacheCapacity);
@@ -54,28 +60,37 @@ public sealed class VerifierEngine : IDisposable
     public LimitsOptions Limits { get; }
     public BatchingOptions Batching { get; }
     public RewardSettings Settings => _settings;
-    public TokenRewarder Rewarder => _rewarder;
+    public TokenRewarder Rewarder => _active.Rewarder;
+
+    /// <summary>The id of the calibration served when a request pins none (null: uncalibrated).</summary>
+    public string? CalibrationId => _active.Id;
+
+    public CalibrationStore? Store { get; }
     public int QueueDepth => _encoder.Depth;
     public EntityTextFeatures TextFeatures => _textFeatures;
     public LruCache<string, float[]> ImageCache => _imageFeatures;
 
+    /// <param name="calibrationId">Pins the calibration the rewards use (NOT_FOUND when unknown); null or empty: the active one.</param>
     public async Task<ScoredResponse> ScoreAsync(ImageInput image, IReadOnlyList<string> tokens, TokenFormat format,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string? calibrationId = null)
     {
         CheckTokens(tokens);
+        var served = Resolve(calibrationId);
         var (imageId, features) = await ImageFeaturesAsync(image, cancellationToken);
         var mentions = _mentions.FindInTokens(tokens, format);
-        return Score(imageId, features, tokens, mentions);
+        return Score(imageId, features, tokens, mentions, served);
     }
 
     /// <summary>For callers with a caption rather than tokens: the caption is split into words, which become the tokens.</summary>
-    public async Task<ScoredResponse> ScoreTextAsync(ImageInput image, string text, CancellationToken cancellationToken)
+    public async Task<ScoredResponse> ScoreTextAsync(ImageInput image, string text, CancellationToken cancellationToken,
+        string? calibrationId = null)
     {
         var found = _mentions.FindInText(text);
         var tokens = found.Tokens.Select(t => t.Text).ToList();
         CheckTokens(tokens);
+        var served = Resolve(calibrationId);
         var (imageId, features) = await ImageFeaturesAsync(image, cancellationToken);
-        return Score(imageId, features, tokens, found.Mentions);
+        return Score(imageId, features, tokens, found.Mentions, served);
     }
 
     public async Task<(float[] Features, string ImageId)> EmbedImageAsync(ImageInput image, CancellationToken cancellationToken)
@@ -134,25 +149,72 @@ public sealed class VerifierEngine : IDisposable
         Calibration calibration;
         try { calibration = builder.Build(); }
         catch (InvalidOperationException e) { throw VerifierException.Invalid($"Calibration failed: {e.Message}"); }
-        if (!apply) return new CalibrationOutcome(calibration, false, null, errors);
-        try
-        {
-            _rewarder = TokenRewarder.Calibrated(_settings, calibration);
-            return new CalibrationOutcome(calibration, true, null, errors);
-        }
+        if (!apply) return new CalibrationOutcome(calibration, false, null, errors) { CalibrationId = CalibrationStore.IdOf(calibration) };
+        ServedCalibration served;
+        try { served = ServedCalibration.Of(_settings, calibration); }
         catch (InvalidCalibrationException e)
         {
             // Computed but unusable (e.g. mu_hal > mu_gt): report it, keep serving with the previous calibration.
-            return new CalibrationOutcome(calibration, false, e.Message, errors);
+            return new CalibrationOutcome(calibration, false, e.Message, errors) { CalibrationId = CalibrationStore.IdOf(calibration) };
+        }
+        // Published first: the other replicas watching the data directory switch to the same artifact.
+        Store?.Publish(calibration);
+        _active = Register(served);
+        return new CalibrationOutcome(calibration, true, null, errors) { CalibrationId = served.Id! };
+    }
+
+    /// <summary>
+    /// Serves <paramref name="calibration"/> from now on (a replica following the shared store, or start-up); throws
+    /// <see cref="InvalidCalibrationException"/> when it is unusable or made for another set-up.
+    /// </summary>
+    public string Activate(Calibration calibration)
+    {
+        CheckProvenance(calibration);
+        var served = Register(ServedCalibration.Of(_settings, calibration));
+        _active = served;
+        return served.Id!;
+    }
+
+    /// <summary>The active calibration, or the pinned one: known to this process, or stored in the shared data directory.</summary>
+    ServedCalibration Resolve(string? calibrationId)
+    {
+        if (string.IsNullOrEmpty(calibrationId)) return _active;
+        if (_known.TryGetValue(calibrationId, out var known)) return known;
+        Calibration? stored = null;
+        try { stored = Store?.TryLoad(calibrationId); }
+        catch (Exception e) when (e is CalibrationLoadException or InvalidCalibrationException or IOException)
+        {
+            throw VerifierException.NotFound($"The calibration '{calibrationId}' is stored but cannot be read: {e.Message}");
+        }
+        if (stored is null)
+            throw VerifierException.NotFound($"Unknown calibration id '{calibrationId}': this verifier serves " +
+                                             $"{(_active.Id is { } id ? $"'{id}'" : "no calibration")} and knows " +
+                                             $"{(_known.IsEmpty ? "no other" : string.Join(", ", _known.Keys.Order()))}.");
+        try
+        {
+            CheckProvenance(stored);
+            return Register(ServedCalibration.Of(_settings, stored));
+        }
+        catch (InvalidCalibrationException e)
+        {
+            throw VerifierException.Invalid($"The calibration '{calibrationId}' cannot be used here: {e.Message}");
         }
     }
 
-    ScoredResponse Score(string imageId, float[] imageFeatures, IReadOnlyList<string> tokens, IReadOnlyList<EntityMention> mentions)
+    ServedCalibration Register(ServedCalibration served) => _known.GetOrAdd(served.Id!, served);
+
+    void CheckProvenance(Calibration calibration)
+    {
+        var mismatches = calibration.FindProvenanceMismatches(ModelId, Entities.ContentHash, _settings.MentionTemplate);
+        if (mismatches.Count > 0) throw new InvalidCalibrationException(mismatches);
+    }
+
+    ScoredResponse Score(string imageId, float[] imageFeatures, IReadOnlyList<string> tokens, IReadOnlyList<EntityMention> mentions,
+        ServedCalibration served)
     {
         var unitImage = EntityTextFeatures.Normalize(imageFeatures);
         var scored = mentions.Select(m => new ScoredMention(m.TokenStart, m.TokenEnd, ScoreOf(m.Surface, unitImage))).ToList();
-        var rewarder = _rewarder;
-        var result = rewarder.Score(tokens.Count, scored);
+        var result = served.Rewarder.Score(tokens.Count, scored);
         var scoredMentions = new List<MentionScore>(mentions.Count);
         for (int i = 0; i < mentions.Count; i++)
         {
@@ -166,7 +228,10 @@ public sealed class VerifierEngine : IDisposable
             scoredMentions.Add(new MentionScore(mentions[i].Surface, mentions[i].Canonical, mentions[i].TokenStart,
                 mentions[i].TokenEnd, (float)r.Score, (float)(r.Reward ?? 0), verdict));
         }
-        return new ScoredResponse(result.TokenRewards ?? new float[tokens.Count], scoredMentions, imageId, ModelId, result.IsCalibrated, tokens);
+        return new ScoredResponse(result.TokenRewards ?? new float[tokens.Count], scoredMentions, imageId, ModelId, result.IsCalibrated, tokens)
+        {
+            CalibrationId = served.Id,
+        };
     }
 
     /// <summary>S = exp(logit_scale) * cos(text features of the mention, image features).</summary>

@@ -8,9 +8,9 @@ using Xunit.Abstractions;
 namespace FiSAO.Client.Tests.DefaultVerifier;
 
 /// <summary>
-/// The verifier as a new user first meets it: started with no arguments, it builds the embedded shapes-world model on
-/// the first start (minutes) and serves it. The data directory is fixed per machine so that later local runs reuse it; a
-/// clean CI machine builds it once.
+/// The verifier as a new user first meets it: started with no arguments, it serves the built-in shapes-world model
+/// (shipped ready, installed into the data directory on start). The data directory is fixed per machine so that later
+/// local runs reuse its feature cache.
 /// </summary>
 public sealed class ShapesWorldDefaultTests(ITestOutputHelper output)
 {

@@ -60,13 +60,13 @@ public class BatchAndStreamTests(VerifierFixture fixture) : IClassFixture<Verifi
     public async Task Concurrent_callers_share_encoder_batches_and_get_the_answers_of_single_calls()
     {
         var engine = (FiSAO.Verifier.Scoring.VerifierEngine)fixture.Host.Services.GetService(typeof(FiSAO.Verifier.Scoring.VerifierEngine))!;
-        var before = FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Count;
-        var beforeSum = FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Sum;
+        var before = FiSAO.Verifier.Observability.VerifierMetrics.EncodeBatchSize.Count;
+        var beforeSum = FiSAO.Verifier.Observability.VerifierMetrics.EncodeBatchSize.Sum;
         var requests = Enumerable.Range(0, 48).Select(i => Item(1000 + i, $"c{i}", "▁a", "▁bird")).ToList();
         var answers = await Task.WhenAll(requests.Select(r => fixture.Host.Client.ScoreTokensAsync(r).ResponseAsync));
 
-        var passes = FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Count - before;
-        var images = FiSAO.Verifier.Hosting.VerifierMetrics.EncodeBatchSize.Sum - beforeSum;
+        var passes = FiSAO.Verifier.Observability.VerifierMetrics.EncodeBatchSize.Count - before;
+        var images = FiSAO.Verifier.Observability.VerifierMetrics.EncodeBatchSize.Sum - beforeSum;
         Assert.Equal(48, images);
         Assert.True(passes < 48, $"48 concurrent images took {passes} forward passes: no batching happened.");
         Assert.Equal(0, engine.QueueDepth);

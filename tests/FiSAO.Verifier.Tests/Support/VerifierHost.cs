@@ -43,8 +43,13 @@ public sealed class VerifierHost : IAsyncDisposable
     public static async Task<VerifierHost> StartAsync(string modelDirectory, string dataDirectory,
         IReadOnlyDictionary<string, string?>? settings, ILoggerProvider? logs, params string[] extraArgs)
     {
+        // Hosts of a test class share the data directory (its feature cache); each keeps the calibrations applied to it to
+        // itself unless a test shares a store on purpose, as replicas do.
+        var ownStore = settings?.ContainsKey("Verifier:CalibrationDirectory") == true || extraArgs.Contains("--Verifier:CalibrationDirectory")
+            ? []
+            : new[] { "--Verifier:CalibrationDirectory", Path.Combine(dataDirectory, $"calibrations-{Guid.NewGuid():N}") };
         var args = new[] { "--urls", "http://127.0.0.1:0", "--model", modelDirectory, "--data-dir", dataDirectory }
-            .Concat(extraArgs).ToArray();
+            .Concat(ownStore).Concat(extraArgs).ToArray();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, EnvironmentName = "Testing" });
         if (Environment.GetEnvironmentVariable("FISAO_TEST_LOGS") != "1") builder.Logging.ClearProviders();
         builder.Logging.AddFilter(level => level >= LogLevel.Warning);

@@ -42,13 +42,16 @@ public sealed class VerifierHost : IDisposable
             "--Verifier:TorchThreads", "1"], TimeSpan.FromMinutes(3), log: null);
 
     /// <summary>
-    /// The verifier's embedded default (no <c>--model</c>): the shapes-world CLIP, its entity list and calibration, built
-    /// into <paramref name="dataDirectory"/> on the first start (minutes; its progress lines go to <paramref name="log"/>)
-    /// and reused afterwards. Batch-invariant encoding: an image's score must not depend on which other images happened to
-    /// share its encoder batch, or two runs of the demo drift apart.
+    /// The verifier's built-in model (no <c>--model</c>): the shapes-world CLIP, its entity list and calibration, shipped
+    /// with the verifier and installed into <paramref name="dataDirectory"/> on start (seconds; its log lines go to
+    /// <paramref name="log"/>). Batch-invariant encoding: an image's score must not depend on which other images happened
+    /// to share its encoder batch, or two runs of the demo drift apart. The calibration this run applies is kept in a
+    /// folder of its own: a later run starts from the built-in calibration, not from this run's policy calibration.
     /// </summary>
     public static Task<VerifierHost> StartDefaultAsync(string dataDirectory, Action<string> log) =>
-        StartAsync(["--data-dir", dataDirectory, "--Verifier:Batching:BatchInvariant", "true"], TimeSpan.FromMinutes(30), log);
+        StartAsync(["--data-dir", dataDirectory, "--Verifier:Batching:BatchInvariant", "true",
+            "--Verifier:CalibrationDirectory", Path.Combine(dataDirectory, $"calibrations-{Environment.ProcessId}-{Guid.NewGuid():N}")],
+            TimeSpan.FromMinutes(30), log);
 
     private static async Task<VerifierHost> StartAsync(string[] arguments, TimeSpan timeout, Action<string>? log)
     {
