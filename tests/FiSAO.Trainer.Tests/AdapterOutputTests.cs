@@ -6,6 +6,9 @@ using FiSAO.Trainer.Training;
 
 namespace FiSAO.Trainer.Tests;
 
+// Runs alone: an in-process training run seeds libtorch's global generator, which a concurrent run (the toy-reward
+// test) draws its LoRA dropout masks from.
+[Collection(GlobalRngCollection.Name)]
 public sealed class AdapterOutputTests
 {
     private static string? BaseModelOf(string adapters) =>

@@ -7,6 +7,9 @@ using Xunit.Abstractions;
 namespace FiSAO.Trainer.Tests;
 
 /// <summary>generation.chunk_size: chunks scored while the next generates; the run's numbers stay the one-batch run's.</summary>
+// Runs alone: an in-process training run seeds libtorch's global generator, which a concurrent run (the toy-reward
+// test) draws its LoRA dropout masks from.
+[Collection(GlobalRngCollection.Name)]
 public sealed class ChunkedScoringTests(ITestOutputHelper output)
 {
     private static IReadOnlyList<StepMetrics> Run(int chunkSize)
