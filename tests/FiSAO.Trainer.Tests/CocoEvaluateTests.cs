@@ -93,6 +93,16 @@ public class CocoEvaluateTests
     }
 
     [Fact]
+    public void Evaluate_with_a_pope_file_but_no_split_is_a_usage_error()
+    {
+        var (code, text) = TrainerProcess.Run(TimeSpan.FromMinutes(1), "evaluate", "--benchmark", "all", "--policy", TinyPolicy.Directory,
+            "--coco", WriteCoco(), "--pope-questions", "coco_pope_random.json", "--out", Path.Combine(TestDirectories.New("evaluate"), "x.json"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("--pope-questions is one split's file: give --split", text);
+    }
+
+    [Fact]
     public void Evaluate_on_a_folder_without_the_split_exits_2_naming_the_instances_file()
     {
         var coco = WriteCoco("val2017");

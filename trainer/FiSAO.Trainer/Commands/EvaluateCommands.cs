@@ -40,6 +40,12 @@ public static class EvaluateCommands
         command.SetAction(parse =>
         {
             var which = parse.GetValue(benchmark)!;
+            if (parse.GetValue(questions) is not null && parse.GetValue(popeSplit) is null && which != "chair")
+            {
+                // An official file holds one split's questions: scoring it under all three names would report one split thrice.
+                Console.Error.WriteLine("fisao-trainer: --pope-questions is one split's file: give --split random|popular|adversarial (with --benchmark pope, or all for CHAIR + that split).");
+                return TrainerCli.Usage;
+            }
             var splits = which == "chair" ? [] : parse.GetValue(popeSplit) is { } one ? [PopeQuestion.ParseSplit(one)]
                 : new[] { PopeSplit.Random, PopeSplit.Popular, PopeSplit.Adversarial };
             if (parse.GetValue(threads) > 0) TorchSharp.torch.set_num_threads(parse.GetValue(threads));
