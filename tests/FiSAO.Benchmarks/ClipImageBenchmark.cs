@@ -16,16 +16,7 @@ public static class ClipImageBenchmark
     {
         torch.set_num_threads(threads);
         torch.manual_seed(0);
-        var config = new ClipConfig
-        {
-            ProjectionDim = 512,
-            VisionConfig = new ClipVisionConfig
-            {
-                ImageSize = 224, PatchSize = 32, HiddenSize = 768, IntermediateSize = 3072, NumHiddenLayers = 12, NumAttentionHeads = 12,
-            },
-            // The text tower is not exercised; keep it minimal so construction is quick.
-            TextConfig = new ClipTextConfig { VocabSize = 16, HiddenSize = 8, IntermediateSize = 8, NumHiddenLayers = 1, NumAttentionHeads = 1 },
-        };
+        var config = VitB32();
         using var model = new ClipModel(config, torch.CPU, ScalarType.Float32);
         var visionParams = model.VisionModel.parameters().Sum(p => p.numel());
         Console.WriteLine($"clip-image: ViT-B/32 image tower, {visionParams / 1e6:F1}M vision params, fp32, cpu, threads={torch.get_num_threads()}, " +
@@ -50,4 +41,15 @@ public static class ClipImageBenchmark
         }
         return 0;
     }
+
+    /// <summary>ViT-B/32's image tower; the text tower is not exercised, so it is minimal and construction quick.</summary>
+    public static ClipConfig VitB32() => new()
+    {
+        ProjectionDim = 512,
+        VisionConfig = new ClipVisionConfig
+        {
+            ImageSize = 224, PatchSize = 32, HiddenSize = 768, IntermediateSize = 3072, NumHiddenLayers = 12, NumAttentionHeads = 12,
+        },
+        TextConfig = new ClipTextConfig { VocabSize = 16, HiddenSize = 8, IntermediateSize = 8, NumHiddenLayers = 1, NumAttentionHeads = 1 },
+    };
 }

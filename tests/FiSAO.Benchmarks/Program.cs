@@ -2,10 +2,16 @@ using System.Globalization;
 using FiSAO.Benchmarks;
 
 // Usage: clip-image [--batches 1,16] [--warmup 3] [--reps 10] [--threads <cores>]
+//        clip-precision [--variants fp32,bf16-mixed,bf16] [--batch 16] [--warmup 2] [--reps 7] [--threads <cores>]
+//        verifier-precision [--images 96] [--rounds 3] [--dtype bf16] [--threads <cores>]
+//        precision-verdicts [--scenes 500] [--dtype bf16] [--data-dir DIR] [--threads <cores>]
 //        verifier [--seconds 8] [--images 192] [--concurrency 1,8,64] [--threads <cores>] [--batch-invariant true]
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine("usage: FiSAO.Benchmarks clip-image [--batches 1,16] [--warmup 3] [--reps 10] [--threads N]");
+    Console.WriteLine("       FiSAO.Benchmarks clip-precision [--variants fp32,bf16-mixed,bf16,fp16-mixed,fp16] [--batch 16] [--warmup 2] [--reps 7] [--threads N]");
+    Console.WriteLine("       FiSAO.Benchmarks verifier-precision [--images 96] [--rounds 3] [--dtype bf16] [--threads N]");
+    Console.WriteLine("       FiSAO.Benchmarks precision-verdicts [--scenes 500] [--dtype bf16] [--data-dir DIR] [--threads N]");
     Console.WriteLine("       FiSAO.Benchmarks verifier [--seconds 8] [--images 192] [--concurrency 1,8,64] [--threads N] [--batch-invariant true]");
     return args.Length == 0 ? 1 : 0;
 }
@@ -31,6 +37,16 @@ switch (args[0])
             ? b.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
             : [1, 16];
         return ClipImageBenchmark.Run(batches, Option("warmup", 3), Option("reps", 10), Option("threads", Environment.ProcessorCount));
+    case "clip-precision":
+        var variants = options.TryGetValue("variants", out var vs) ? vs.Split(',') : ["fp32", "bf16-mixed", "bf16"];
+        return ClipPrecisionBenchmark.Run(Option("batch", 16), Option("warmup", 2), Option("reps", 7), Option("threads", Environment.ProcessorCount), variants);
+    case "precision-verdicts":
+        var dataDir = options.TryGetValue("data-dir", out var dd) ? dd : Path.Combine(Path.GetTempPath(), "fisao-bench-precision");
+        return await PrecisionVerdictsBenchmark.RunAsync(Option("scenes", 500), dataDir, Option("threads", Environment.ProcessorCount),
+            options.GetValueOrDefault("dtype", "bf16"));
+    case "verifier-precision":
+        return await VerifierPrecisionBenchmark.RunAsync(Option("images", 96), Option("rounds", 3), Option("threads", Environment.ProcessorCount),
+            options.GetValueOrDefault("dtype", "bf16"));
     case "verifier":
         var levels = options.TryGetValue("concurrency", out var c)
             ? c.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
@@ -38,6 +54,6 @@ switch (args[0])
         var invariant = options.TryGetValue("batch-invariant", out var bi) && bool.Parse(bi);
         return await VerifierBenchmark.RunAsync(Option("seconds", 8), Option("images", 192), levels, Option("threads", Environment.ProcessorCount), invariant);
     default:
-        Console.Error.WriteLine($"unknown command '{args[0]}'; known: clip-image, verifier");
+        Console.Error.WriteLine($"unknown command '{args[0]}'; known: clip-image, clip-precision, verifier-precision, precision-verdicts, verifier");
         return 2;
 }

@@ -98,7 +98,7 @@ public static class VerifierBenchmark
         return 0;
     }
 
-    static ScoreTokensRequest Request(ImageRef image) => new() { Image = image, Tokens = { Response }, TokenFormat = TokenFormat.SentencePiece };
+    internal static ScoreTokensRequest Request(ImageRef image) => new() { Image = image, Tokens = { Response }, TokenFormat = TokenFormat.SentencePiece };
 
     static async Task<(long Count, double Seconds, List<double> LatenciesMs)> Load(
         FiSAO.Verifier.V1.Verifier.VerifierClient client, ScoreTokensRequest request, int concurrency, TimeSpan duration)
@@ -123,7 +123,7 @@ public static class VerifierBenchmark
 
     static string Line(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    static void WriteModel(string directory)
+    internal static void WriteModel(string directory)
     {
         if (File.Exists(Path.Combine(directory, "model.safetensors"))) return;
         torch.manual_seed(0);
@@ -138,7 +138,7 @@ public static class VerifierBenchmark
         ClipCheckpointWriter.SaveByteLevelTokenizer(directory);
     }
 
-    static byte[] Png(int seed)
+    internal static byte[] Png(int seed)
     {
         var random = new Random(seed);
         using var image = new Image<Rgb24>(256, 224);

@@ -19,8 +19,8 @@ public sealed class ConfigTests
     public void A_minimal_config_gets_the_documented_defaults()
     {
         var config = TrainerConfigLoader.Parse(Minimal());
-        Assert.Equal("token-reward", config.Ppo.AdvantageMode);
-        Assert.Equal("token", config.Reward.Mode);
+        Assert.Equal(AdvantageMode.TokenReward, config.Ppo.AdvantageMode);
+        Assert.Equal(RewardMode.Token, config.Reward.Mode);
         Assert.Equal(4, config.Ppo.PpoEpochs);
         Assert.False(config.Ppo.Whiten);
         Assert.Equal(["q_proj", "k_proj", "v_proj", "o_proj"], config.Lora.TargetModules);
@@ -83,7 +83,7 @@ public sealed class ConfigTests
     public void Evaluate_with_an_adapter_folder_that_has_no_adapters_exits_2_with_the_path()
     {
         var empty = TestDirectories.New("no-adapters");
-        var (code, text) = TrainerProcess.Run(TimeSpan.FromMinutes(1), "evaluate", "--policy", TinyPolicy.Directory, "--adapters", empty, "--scenes", "1");
+        var (code, text) = TrainerProcess.Run(TimeSpan.FromMinutes(1), "evaluate-shapes", "--policy", TinyPolicy.Directory, "--adapters", empty, "--scenes", "1");
         Assert.Equal(2, code);
         Assert.Contains("adapter_config.json", text);
         Assert.DoesNotContain("Unhandled exception", text);

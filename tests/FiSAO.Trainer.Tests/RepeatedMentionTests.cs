@@ -30,8 +30,8 @@ public sealed class RepeatedMentionTests
         var config = JsonNode.Parse("""
             { "policy": { "model": "/m" }, "data": { "kind": "shapes" }, "reward": { "verifier_addresses": ["http://127.0.0.1:5000"] }, "run": { "output_dir": "/r" } }
             """)!.AsObject();
-        Assert.Equal("every", TrainerConfigLoader.Parse(config).Reward.RepeatedMentions);
-        Assert.Equal("first", TrainerConfigLoader.Parse(config, ["reward.repeated_mentions=first"]).Reward.RepeatedMentions);
+        Assert.Equal(RepeatedMentions.Every, TrainerConfigLoader.Parse(config).Reward.RepeatedMentions);
+        Assert.Equal(RepeatedMentions.First, TrainerConfigLoader.Parse(config, ["reward.repeated_mentions=first"]).Reward.RepeatedMentions);
         var e = Assert.Throws<TrainerConfigException>(() => TrainerConfigLoader.Parse(config, ["reward.repeated_mentions=once"]));
         Assert.Contains("reward.repeated_mentions", e.Message);
     }

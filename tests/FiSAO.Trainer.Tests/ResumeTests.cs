@@ -12,7 +12,7 @@ public sealed class ResumeTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
-    private static string WriteConfig(string directory, string mode)
+    private static string WriteConfig(string directory, AdvantageMode mode)
     {
         var config = TestConfigs.Toy(Path.Combine(directory, "run"), steps: 12, advantageMode: mode) with { };
         config = config with { Run = config.Run with { CheckpointInterval = 3 } };
@@ -22,9 +22,9 @@ public sealed class ResumeTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("token-reward")]
-    [InlineData("gae")]
-    public void A_run_killed_after_a_checkpoint_resumes_without_losing_or_repeating_a_step_and_ends_as_the_uninterrupted_run(string mode)
+    [InlineData(AdvantageMode.TokenReward)]
+    [InlineData(AdvantageMode.Gae)]
+    public void A_run_killed_after_a_checkpoint_resumes_without_losing_or_repeating_a_step_and_ends_as_the_uninterrupted_run(AdvantageMode mode)
     {
         var uninterrupted = TestDirectories.New($"straight-{mode}");
         var straight = TrainerProcess.Run(Timeout, "train", "--config", WriteConfig(uninterrupted, mode), "--plain");
@@ -75,6 +75,6 @@ public sealed class ResumeTests(ITestOutputHelper output)
         using var reader = new StreamReader(stream);
         var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1);
         return [.. lines.Select(l => l.Split(',')).Where(c => c.Length == StepMetrics.Columns.Length)
-            .Select(c => new Row(int.Parse(c[0]), string.Join(',', c[..^1])))];
+            .Select(c => new Row(int.Parse(c[0]), string.Join(',', c[..^StepMetrics.TimeColumns])))];
     }
 }

@@ -1,3 +1,4 @@
+using FiSAO.Trainer.Configuration;
 using Xunit.Abstractions;
 using FiSAO.Models.Llava;
 using FiSAO.Models.Torch;
@@ -25,9 +26,9 @@ public sealed class ToyRewardTrainingTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("token-reward")]
-    [InlineData("gae")]
-    public void A_few_PPO_steps_raise_the_mean_reward_of_a_fixed_toy_reward(string mode)
+    [InlineData(AdvantageMode.TokenReward)]
+    [InlineData(AdvantageMode.Gae)]
+    public void A_few_PPO_steps_raise_the_mean_reward_of_a_fixed_toy_reward(AdvantageMode mode)
     {
         var directory = TestDirectories.New($"toy-{mode}");
         var config = TestConfigs.Toy(directory, steps: 12, advantageMode: mode);
@@ -40,7 +41,7 @@ public sealed class ToyRewardTrainingTests(ITestOutputHelper output)
         // Measured on the trained adapters with the same 32 sampling seeds: the rewarded token became more frequent.
         Assert.True(after > before + 0.25 && after > 3 * before, $"{mode}: '▁dog' per response {before:F3} before, {after:F3} after; training rewards {string.Join(", ", result.Steps.Select(s => s.RewardMean.ToString("F2")))}");
         Assert.True(result.Steps.TakeLast(2).Average(s => s.RewardMean) > result.Steps.Take(2).Average(s => s.RewardMean));
-        if (mode == "gae") Assert.All(result.Steps, s => Assert.True(s.ValueLoss > 0));
+        if (mode == AdvantageMode.Gae) Assert.All(result.Steps, s => Assert.True(s.ValueLoss > 0));
         Assert.All(result.Steps, s => Assert.True(s.Updates == 4 && s.Entropy > 0));
     }
 }

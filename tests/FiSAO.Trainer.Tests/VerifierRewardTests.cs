@@ -22,7 +22,7 @@ public sealed class VerifierRewardTests(ITestOutputHelper output)
         var config = TestConfigs.Toy(TestDirectories.New("verifier"), steps: 2) with { };
         config = config with
         {
-            Reward = new RewardSettings { Source = "verifier", VerifierAddresses = [verifier.Address], TotalTimeoutSeconds = 120 },
+            Reward = new RewardSettings { Source = RewardSourceKind.Verifier, VerifierAddresses = [verifier.Address], TotalTimeoutSeconds = 120 },
             Generation = new GenerationSettings { MaxNewTokens = 12 },
         };
         using var policy = LlavaPolicy.Load(TinyPolicy.Directory, TorchTarget.Cpu(), new LoraConfig { Rank = 4, Alpha = 8 });

@@ -131,14 +131,12 @@ def test_embeddings_have_the_model_dimension_and_give_the_mention_score(verifier
     ("undecodable image", "image"),
     ("empty tokens", "token list is empty"),
     ("unknown token format", "token_format"),
-    ("empty text", "empty"),
 ])
 def test_invalid_argument_surfaces_as_verifier_error_with_code_and_message(verifier, kind, message):
     calls = {
         "undecodable image": lambda: verifier.score(b"GIF89a? certainly not", ["▁a", "▁dog"]),
         "empty tokens": lambda: verifier.score(png(1), []),
         "unknown token format": lambda: verifier.score(png(1), ["▁a"], token_format=42),
-        "empty text": lambda: verifier.embed_text(" "),
     }
     with pytest.raises(VerifierError) as raised:
         calls[kind]()
@@ -146,6 +144,14 @@ def test_invalid_argument_surfaces_as_verifier_error_with_code_and_message(verif
     assert message in raised.value.message.lower()
     assert str(raised.value).startswith("INVALID_ARGUMENT: ")
     assert len(verifier.score(png(1), ["▁a", "▁dog"]).rewards) == 2  # and the service keeps serving
+
+
+def test_empty_and_whitespace_text_embed_as_hf_clip_does(verifier):
+    # HF's CLIP embeds "" as <|startoftext|><|endoftext|>; whitespace-only text tokenizes to the same two tokens.
+    empty, blank = verifier.embed_text(""), verifier.embed_text("  \t")
+    assert len(empty) == 16 and any(abs(x) > 0 for x in empty)
+    assert blank == empty
+    assert verifier.embed_text("a dog") != empty
 
 
 def test_client_side_mistakes_raise_before_any_call(verifier):

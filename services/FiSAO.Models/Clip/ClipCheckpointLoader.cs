@@ -11,15 +11,19 @@ public static class ClipCheckpointLoader
     /// <summary>Key prefixes of the CLIP vision tower inside llava-hf checkpoints, older transformers first.</summary>
     public static readonly IReadOnlyList<string> LlavaVisionPrefixes = ["vision_tower.vision_model.", "model.vision_tower.vision_model."];
 
-    /// <summary>A CLIPModel folder: config.json (CLIPConfig) and model.safetensors or a sharded index; fp32/fp16/bf16 weights.</summary>
+    /// <summary>
+    /// A CLIPModel folder: config.json (CLIPConfig) and model.safetensors or a sharded index; fp32/fp16/bf16 weights.
+    /// Built in the precision <see cref="ClipPrecision"/> chooses for the target.
+    /// </summary>
     public static ClipModel LoadClipModel(string directory, TorchTarget target)
     {
         var config = ClipConfig.FromFile(RequireConfig(directory));
         using var checkpoint = SafeTensorsCheckpoint.Open(directory);
-        var model = new ClipModel(config, target.Device, target.DType);
+        var model = new ClipModel(config, target.Device, ClipPrecision.StorageDType(target));
         try
         {
             StrictStateLoader.Load(model, checkpoint);
+            ClipPrecision.Apply(model, target);
             return model;
         }
         catch

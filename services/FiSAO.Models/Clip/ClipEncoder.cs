@@ -19,6 +19,19 @@ public sealed class ClipEncoder : nn.Module<Tensor, Tensor?, Tensor>
 
     public int NumLayers => layers.Count;
 
+    /// <summary>The layers' dtype: the input's unless <see cref="CastLayers"/> changed it.</summary>
+    public ScalarType? LayerDType { get; private set; }
+
+    /// <summary>
+    /// Runs every layer in <paramref name="dtype"/> (<see cref="ClipPrecision"/>): the input is cast to it on the way in
+    /// and the output back to the input's dtype on the way out, so what surrounds the encoder keeps its precision.
+    /// </summary>
+    public void CastLayers(ScalarType dtype)
+    {
+        layers.to(dtype);
+        LayerDType = dtype;
+    }
+
     public override Tensor forward(Tensor inputsEmbeds, Tensor? additiveMask) => Forward(inputsEmbeds, additiveMask, null);
 
     /// <summary>
@@ -27,7 +40,7 @@ public sealed class ClipEncoder : nn.Module<Tensor, Tensor?, Tensor>
     /// </summary>
     public Tensor Forward(Tensor inputsEmbeds, Tensor? additiveMask, List<Tensor>? hiddenStates)
     {
-        var h = inputsEmbeds;
+        var h = LayerDType is { } dtype && dtype != inputsEmbeds.dtype ? inputsEmbeds.to(dtype) : inputsEmbeds;
         hiddenStates?.Add(h);
         foreach (var layer in layers)
         {
@@ -37,6 +50,6 @@ public sealed class ClipEncoder : nn.Module<Tensor, Tensor?, Tensor>
             h = next;
             hiddenStates?.Add(h);
         }
-        return h;
+        return h.dtype == inputsEmbeds.dtype ? h : h.to(inputsEmbeds.dtype);
     }
 }

@@ -25,6 +25,7 @@ public sealed class ClipModel : nn.Module
         Config = config;
         Device = device ?? torch.CPU;
         DType = dtype;
+        EncoderDType = dtype;
         text_model = new ClipTextTransformer(config.TextConfig, device, dtype);
         vision_model = new ClipVisionTransformer(config.VisionConfig, device, dtype);
         visual_projection = nn.Linear(config.VisionConfig.HiddenSize, config.ProjectionDim, hasBias: false, device: device, dtype: dtype);
@@ -39,7 +40,11 @@ public sealed class ClipModel : nn.Module
 
     public Device Device { get; }
 
+    /// <summary>The dtype of the embeddings, the layer norms around the encoders, the projections and the features.</summary>
     public ScalarType DType { get; }
+
+    /// <summary>The dtype the encoder layers run in: <see cref="DType"/> unless <see cref="CastEncoderLayers"/> changed it.</summary>
+    public ScalarType EncoderDType { get; private set; }
 
     public ClipTextTransformer TextModel => text_model;
 
@@ -57,6 +62,17 @@ public sealed class ClipModel : nn.Module
 
     /// <summary>exp(logit_scale): the factor HF multiplies cosine similarities by in <c>logits_per_image</c>.</summary>
     public double LogitScaleExp => Math.Exp(LogitScale);
+
+    /// <summary>
+    /// Mixed precision (<see cref="ClipPrecision"/>): the encoder layers of both towers run in <paramref name="dtype"/>;
+    /// the embeddings, the layer norms before and after the encoders, the projections and the features stay in <see cref="DType"/>.
+    /// </summary>
+    public void CastEncoderLayers(ScalarType dtype)
+    {
+        text_model.CastEncoderLayers(dtype);
+        vision_model.CastEncoderLayers(dtype);
+        EncoderDType = dtype;
+    }
 
     /// <summary>Loads a HF CLIP checkpoint folder (config.json + safetensors), strictly and key-exact.</summary>
     public static ClipModel FromPretrained(string directory, TorchTarget target) => ClipCheckpointLoader.LoadClipModel(directory, target);

@@ -37,6 +37,9 @@ public sealed class ClipTextTransformer : nn.Module<Tensor, Tensor?, ClipTransfo
 
     public ClipTextConfig Config { get; }
 
+    /// <inheritdoc cref="ClipEncoder.CastLayers"/>
+    public void CastEncoderLayers(ScalarType dtype) => encoder.CastLayers(dtype);
+
     /// <param name="inputIds">[B, L] token ids on the module's device (any integer type).</param>
     /// <param name="attentionMask">Optional [B, L], 1 = token, 0 = padding (keys at padding are not attended).</param>
     public override ClipTransformerOutput forward(Tensor inputIds, Tensor? attentionMask)

@@ -32,6 +32,9 @@ public sealed class ClipVisionTransformer : nn.Module<Tensor, ClipTransformerOut
 
     public ClipVisionConfig Config { get; }
 
+    /// <inheritdoc cref="ClipEncoder.CastLayers"/>
+    public void CastEncoderLayers(ScalarType dtype) => encoder.CastLayers(dtype);
+
     public override ClipTransformerOutput forward(Tensor pixelValues) => Forward(pixelValues, outputHiddenStates: false);
 
     /// <param name="pixelValues">[B, C, H, W] normalised pixels, H = W = image_size.</param>

@@ -43,6 +43,12 @@ public sealed class LlamaModel : nn.Module
 
     public LlamaRotaryEmbedding RotaryEmbedding => _rotary;
 
+    /// <summary>
+    /// Activation checkpointing per decoder layer (HF's gradient checkpointing) when autograd is on and no KV cache is
+    /// used: see <see cref="DecoderLayerCheckpoint"/>. Same outputs and gradients, less memory, one more forward.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>Token embeddings [B, T, hidden] of <paramref name="inputIds"/> [B, T].</summary>
     public Tensor Embed(Tensor inputIds) => embed_tokens.forward(inputIds);
 
@@ -68,8 +74,11 @@ public sealed class LlamaModel : nn.Module
         var additive = AdditiveMask(mask, past, t, inputsEmbeds.dtype);
 
         var h = inputsEmbeds;
+        var checkpoint = GradientCheckpointing && cache is null && torch.is_grad_enabled();
         foreach (var layer in layers)
-            h = layer.Forward(h, cos, sin, additive, cache);
+            h = checkpoint
+                ? DecoderLayerCheckpoint.Run(layer, h, cos, sin, additive)
+                : layer.Forward(h, cos, sin, additive, cache);
         cache?.Advance(t);
         return norm.forward(h).MoveToOuterDisposeScope();
     }

@@ -147,16 +147,30 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     public Tensor ResponseLogProbs(Tensor inputIds, Tensor attentionMask, Tensor? imageFeatures, long promptLength)
     {
         using var scope = torch.NewDisposeScope();
+        var logits = language_model.LmHead(ResponseHiddenStates(inputIds, attentionMask, imageFeatures, promptLength));
+        return TokenLogProbs(logits, ResponseTargets(inputIds, promptLength)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The final hidden states that predict the response tokens: [B, R, hidden], column t the state at position P - 1 + t
+    /// (it predicts y_t). One pass of the language model over prompt + response; the log-probs
+    /// (<see cref="ResponseLogProbs"/>) and a value head read the same states.
+    /// </summary>
+    public Tensor ResponseHiddenStates(Tensor inputIds, Tensor attentionMask, Tensor? imageFeatures, long promptLength)
+    {
+        using var scope = torch.NewDisposeScope();
         var total = inputIds.shape[1];
         var r = total - promptLength;
         if (promptLength < 1 || r < 1)
             throw new ArgumentException($"Need at least one prompt and one response column; got P = {promptLength} of {total}.", nameof(promptLength));
         var embeds = EmbedInputs(inputIds, imageFeatures, promptLength);
-        var hidden = language_model.Model.Forward(embeds, attentionMask);
-        var logits = language_model.LmHead(hidden.narrow(1, promptLength - 1, r));
-        var targets = inputIds.to(ScalarType.Int64, Device).narrow(1, promptLength, r);
-        return TokenLogProbs(logits, targets).MoveToOuterDisposeScope();
+        var hidden = language_model.Model.Forward(embeds, attentionMask.to(Device));
+        return hidden.narrow(1, promptLength - 1, r).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The response tokens y_t of [B, P + R] ids: [B, R] int64 on the model's device.</summary>
+    public Tensor ResponseTargets(Tensor inputIds, long promptLength) =>
+        inputIds.to(ScalarType.Int64, Device).narrow(1, promptLength, inputIds.shape[1] - promptLength);
 
     /// <summary>log_softmax(logits) in fp32, gathered at <paramref name="targets"/>: [..., V] and [...] -> [...].</summary>
     public static Tensor TokenLogProbs(Tensor logits, Tensor targets)

@@ -9,8 +9,8 @@ namespace FiSAO.Models.Llava;
 
 /// <summary>
 /// The PPO policy in one object: a llava-hf LLaVA model, its tokenizer and (optionally) LoRA adapters on the language
-/// model. With adapters on it is pi_theta; <see cref="ReferenceLogProbs"/> switches them off for pi_ref, so the
-/// reference policy shares every base weight. Log-probs everywhere are log pi(y_t | x, y_&lt;t, v) at temperature 1 over
+/// model. With adapters on it is pi_theta; with them off (<see cref="LoraAdapters.Disable"/>) it is pi_ref, so the
+/// reference policy shares every base weight (the trainer owns the PPO use of both). Log-probs everywhere are log pi(y_t | x, y_&lt;t, v) at temperature 1 over
 /// the full vocabulary (see <see cref="GeneratedSequence"/>).
 /// </summary>
 public sealed class LlavaPolicy : IDisposable
@@ -93,22 +93,6 @@ public sealed class LlavaPolicy : IDisposable
         {
             Model.train(wasTraining);
         }
-    }
-
-    /// <summary>log pi_theta of the batch's response tokens [B, R] (fp32, 0 on padding), with autograd when enabled.</summary>
-    public Tensor ResponseLogProbs(PolicyBatch batch, Tensor imageFeatures)
-    {
-        using var scope = torch.NewDisposeScope();
-        var lp = Model.ResponseLogProbs(batch.InputIds, batch.AttentionMask, imageFeatures, batch.PromptLength);
-        return (lp * batch.ResponseMask.to(lp.device)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>log pi_ref [B, R]: the same model with every adapter off, no autograd.</summary>
-    public Tensor ReferenceLogProbs(PolicyBatch batch, Tensor imageFeatures)
-    {
-        using var noGrad = torch.no_grad();
-        using var off = Adapters?.Disable();
-        return ResponseLogProbs(batch, imageFeatures);
     }
 
     /// <summary>The optimizer's parameters: lora_A and lora_B of every adapter.</summary>

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FiSAO.Rewards.Alignment;
+using FiSAO.Rewards;
 using FiSAO.Verifier.Extensions;
 using FiSAO.Verifier.Scoring;
 using FiSAO.Verifier.Hosting;
@@ -9,8 +9,8 @@ namespace FiSAO.Verifier.Commands;
 /// <summary>
 /// <c>calibrate --model DIR --samples FILE.jsonl --out FILE.json [verifier options]</c>: computes the Eq. 7 baselines
 /// with the same engine the service runs and writes the calibration JSON that <c>--calibration</c> loads at start.
-/// A JSONL line: <c>{"image": "path relative to the file", "text": "..."}</c> (or <c>"caption"</c>, or
-/// <c>"tokens": [...]</c>) and <c>"objects"</c>: the objects in the image, a list of names or a map name → count.
+/// The samples are the project's one samples.jsonl format (<see cref="CalibrationSampleFile"/>: image, text/caption or
+/// tokens, objects as a list of names or a map name → count), e.g. what <c>fisao-trainer calibrate</c> wrote.
 /// </summary>
 public static class CalibrateCommand
 {
@@ -69,36 +69,7 @@ public static class CalibrateCommand
         return 0;
     }
 
-    static List<CalibrationSampleInput> ReadSamples(string path)
-    {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var samples = new List<CalibrationSampleInput>();
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            using var json = JsonDocument.Parse(line);
-            var root = json.RootElement;
-            string Where() => $"{path}:{lineNumber}";
-            var imagePath = root.TryGetProperty("image", out var image) ? image.GetString() : null;
-            if (string.IsNullOrEmpty(imagePath)) throw new InvalidDataException($"{Where()}: no \"image\".");
-            var bytes = File.ReadAllBytes(Path.Combine(folder, imagePath));
-            string? text = null;
-            IReadOnlyList<string>? tokens = null;
-            if (root.TryGetProperty("tokens", out var t)) tokens = t.EnumerateArray().Select(x => x.GetString() ?? "").ToList();
-            else if (root.TryGetProperty("text", out var x) || root.TryGetProperty("caption", out x)) text = x.GetString();
-            else throw new InvalidDataException($"{Where()}: needs \"text\", \"caption\" or \"tokens\".");
-            if (!root.TryGetProperty("objects", out var objects)) throw new InvalidDataException($"{Where()}: no \"objects\".");
-            var truth = objects.ValueKind switch
-            {
-                JsonValueKind.Array => objects.EnumerateArray().Select(o => o.GetString() ?? "").ToList(),
-                JsonValueKind.Object => objects.EnumerateObject().Select(o => o.Name).ToList(),
-                _ => throw new InvalidDataException($"{Where()}: \"objects\" must be a list of names or a map name -> count."),
-            };
-            samples.Add(new CalibrationSampleInput(ImageInput.FromBytes(bytes), text, tokens, TokenFormat.Auto, truth));
-        }
-        if (samples.Count == 0) throw new InvalidDataException($"{path} has no samples.");
-        return samples;
-    }
+    /// <summary>The project's samples.jsonl (<see cref="CalibrationSampleFile"/>, the one reader), images read here.</summary>
+    static List<CalibrationSampleInput> ReadSamples(string path) =>
+        [.. CalibrationSampleFile.Read(path).Select(s => new CalibrationSampleInput(ImageInput.FromBytes(File.ReadAllBytes(s.ImagePath)), s.Text, s.Tokens, s.TokenFormat, s.Objects))];
 }

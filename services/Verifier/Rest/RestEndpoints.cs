@@ -75,7 +75,7 @@ public static class RestEndpoints
             try { body = await request.ReadFromJsonAsync<EmbedTextBody>(cancellationToken); }
             catch (JsonException e) { throw VerifierException.Invalid($"The body is not valid JSON: {e.Message}"); }
             catch (InvalidOperationException) { throw VerifierException.Invalid("Send JSON {\"text\": \"...\"} or a multipart form with an `image` file."); }
-            if (string.IsNullOrWhiteSpace(body?.Text)) throw VerifierException.Invalid("The JSON body needs a non-empty \"text\".");
+            if (body?.Text is null) throw VerifierException.Invalid("The JSON body needs a \"text\" (\"\" is allowed: it embeds as HF's CLIP does).");
             return Results.Ok(new EmbedResult(await engine.EmbedTextAsync(body.Text, cancellationToken), engine.ModelId, null));
         });
     }

@@ -35,6 +35,10 @@ public sealed class EntityTextFeatures
             ? _unit.AsSpan(row * Dim, Dim)
             : throw new KeyNotFoundException($"'{surface}' is not a surface form of the entity set.");
 
+    /// <summary>Features computed in bf16 differ slightly from fp32 ones: each precision keeps its own cache file.</summary>
+    static string PrecisionSuffix(VerifierModel model) =>
+        model.Target.DType == TorchSharp.torch.ScalarType.Float32 ? "" : "-" + FiSAO.Models.Torch.TorchTarget.Name(model.Target.DType);
+
     public static EntityTextFeatures Build(VerifierModel model, EntitySet entities, RewardSettings settings,
         string dataDirectory, ILogger logger)
     {
@@ -42,7 +46,7 @@ public sealed class EntityTextFeatures
         var rows = surfaces.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => p.i, StringComparer.Ordinal);
         var dim = model.EmbeddingDim;
         var cacheFile = Path.Combine(dataDirectory, "text-features",
-            $"{Sanitize(model.ModelId)}-{entities.ContentHash[..16]}-{Hash(settings.MentionTemplate)[..8]}.f32");
+            $"{Sanitize(model.ModelId)}-{entities.ContentHash[..16]}-{Hash(settings.MentionTemplate)[..8]}{PrecisionSuffix(model)}.f32");
 
         if (TryRead(cacheFile, surfaces.Count * dim) is { } cached)
         {

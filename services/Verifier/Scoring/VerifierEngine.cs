@@ -101,7 +101,8 @@ public sealed class VerifierEngine : IDisposable
 
     public Task<float[]> EmbedTextAsync(string text, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(text)) throw VerifierException.Invalid("The text is empty.");
+        // "" and whitespace embed as <|startoftext|><|endoftext|>, as HF's CLIP does; only a missing text is an error.
+        if (text is null) throw VerifierException.Invalid("The text is missing.");
         if (text.Length > 10_000) throw VerifierException.Invalid($"The text has {text.Length} characters; the limit is 10000.");
         return _encoder.EnqueueAsync(EncodeJob.ForText(text), cancellationToken);
     }

@@ -63,6 +63,9 @@ public class RetryTests(VerifierFixture fixture) : IClassFixture<VerifierFixture
         using var _ = client;
         using var __ = loggers;
         await client.GetInfoAsync(); // connected
+        // On a loaded machine the connecting call itself may need a retry: count only the scoring call's.
+        static int DeadlineRetries(RecordingLoggerProvider log) => log.Lines.Count(l => l.Contains("EventName: 'OnRetry'") && l.Contains("DeadlineExceeded"));
+        var retriesBefore = DeadlineRetries(log);
         var before = await slow.MetricsAsync();
         var clock = Stopwatch.StartNew();
 
@@ -71,7 +74,7 @@ public class RetryTests(VerifierFixture fixture) : IClassFixture<VerifierFixture
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         // Three deadlines of 250 ms and two short waits; without deadlines the first attempt alone would take 5 s.
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(3 * 250), TimeSpan.FromSeconds(4));
-        Assert.Equal(2, log.Lines.Count(l => l.Contains("EventName: 'OnRetry'") && l.Contains("DeadlineExceeded")));
+        Assert.Equal(2, DeadlineRetries(log) - retriesBefore);
         // The verifier got the calls (one that arrives after its deadline is refused before the method runs, uncounted).
         await Task.Delay(200);
         var seen = (await slow.MetricsAsync()).Sum("fisao_verifier_requests_total", ("method", "ScoreTokens")) -

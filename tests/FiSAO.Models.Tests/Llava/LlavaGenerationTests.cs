@@ -148,11 +148,11 @@ public sealed class LlavaGenerationTests : IDisposable
 
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        using var batch = result.ToPolicyBatch();
+        var batch = PaddedResponses.Of(result);
         var features = _model.GetImageFeatures(torch.tensor(Tiny.Pixels(2, 7), Tiny.PixelShape(2)));
         var recomputed = _model.ResponseLogProbs(batch.InputIds, batch.AttentionMask, features, batch.PromptLength);
-        Assert.Equal(batch.OldLogProbs.shape, recomputed.shape);
-        TensorAssert.Close(batch.OldLogProbs, recomputed * batch.ResponseMask, 2e-5, 1e-5, "rollout vs recomputed");
+        Assert.Equal(batch.LogProbs.shape, recomputed.shape);
+        TensorAssert.Close(batch.LogProbs, recomputed * batch.ResponseMask, 2e-5, 1e-5, "rollout vs recomputed");
         Assert.Equal(result.Sequences.Sum(s => s.TokenIds.Count), (int)batch.ResponseMask.sum().item<float>());
     }
 

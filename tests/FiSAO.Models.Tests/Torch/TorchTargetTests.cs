@@ -61,14 +61,45 @@ public class TorchTargetTests
         Assert.Equal("cpu/fp32", target.ToString());
     }
 
-    [Theory]
-    [InlineData("fp16")]
-    [InlineData("bf16")]
-    public void Half_precision_on_cpu_is_rejected_with_a_hint(string dtype)
+    private static readonly CpuFeatures Avx512Bf16Only = new(Avx512Bf16: true, AmxBf16: false, Avx512Fp16: false, AmxFp16: false);
+    private static readonly CpuFeatures AmxOnly = new(Avx512Bf16: false, AmxBf16: true, Avx512Fp16: false, AmxFp16: false);
+
+    [Fact]
+    public void Cpu_bf16_is_accepted_with_AVX512_BF16_or_AMX()
     {
-        var e = Assert.Throws<ArgumentException>(() => TorchTarget.Parse("cpu", dtype));
-        Assert.Contains("only supported on CUDA", e.Message);
-        Assert.Contains("fp32", e.Message);
+        foreach (var cpu in new[] { Avx512Bf16Only, AmxOnly })
+        {
+            var target = TorchTarget.Create(torch.CPU, ScalarType.BFloat16, cpu);
+            Assert.Equal(ScalarType.BFloat16, target.DType);
+            Assert.Equal("cpu/bf16", target.ToString());
+        }
+    }
+
+    [Fact]
+    public void Cpu_bf16_without_bf16_instructions_is_refused_saying_why()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TorchTarget.Create(torch.CPU, ScalarType.BFloat16, CpuFeatures.None));
+        Assert.Contains("AVX512_BF16", e.Message);
+        Assert.Contains("slower than fp32", e.Message);
+        Assert.Contains("Use fp32", e.Message);
+    }
+
+    [Fact]
+    public void Cpu_fp16_is_refused_even_with_fp16_instructions()
+    {
+        var everything = new CpuFeatures(true, true, true, true);
+        var e = Assert.Throws<ArgumentException>(() => TorchTarget.Create(torch.CPU, ScalarType.Float16, everything));
+        Assert.Contains("fp16 is not supported on cpu", e.Message);
+        Assert.Contains("bf16", e.Message);
+    }
+
+    [Fact]
+    public void Parse_uses_this_machines_processor()
+    {
+        if (CpuFeatures.Current.HasBf16MatrixProducts)
+            Assert.Equal(ScalarType.BFloat16, TorchTarget.Parse("cpu", "bf16").DType);
+        else
+            Assert.Contains("AVX512_BF16", Assert.Throws<ArgumentException>(() => TorchTarget.Parse("cpu", "bf16")).Message);
     }
 
     [Fact]

@@ -120,6 +120,23 @@ public class ChairEvaluatorTests
     }
 
     [Fact]
+    public void ChairI_CountsEveryOccurrenceOfAHallucinatedObject_AsTheReferenceEvaluatorDoes()
+    {
+        var evaluator = new ChairEvaluator();
+
+        // Rohrbach et al.'s chair.py adds every COCO word of the caption to the mention count and every one of them that is
+        // not in the image to the hallucinated count: "cat" twice is two hallucinations, not one.
+        var caption = evaluator.EvaluateCaption("A cat on a sofa. The cat is asleep.", ["couch"]);
+        var scores = ChairEvaluator.Score([caption]);
+
+        Assert.Equal([("cat", MentionVerdict.Hallucinated), ("couch", MentionVerdict.Correct), ("cat", MentionVerdict.Hallucinated)],
+            caption.Mentions.Select(m => (m.EvaluatedAs, m.Verdict)));
+        Assert.Equal(new ChairScores(Captions: 1, HallucinatedCaptions: 1, Mentions: 3, HallucinatedMentions: 2, GroundTruthObjects: 1, RecalledObjects: 1), scores);
+        Assert.Equal(2.0 / 3, scores.ChairI, 12);
+        Assert.Equal(["cat"], caption.HallucinatedObjects);
+    }
+
+    [Fact]
     public void StrictMatching_ReadsCaptionsLikeTheReferenceEvaluator()
     {
         var strict = new ChairEvaluator(matching: ChairMatching.Strict);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FiSAO.Trainer.Configuration;
 
 namespace FiSAO.Trainer.Checkpoints;
 
@@ -14,7 +15,7 @@ public sealed record CheckpointState
 
     [JsonPropertyName("seed")] public long Seed { get; init; }
 
-    [JsonPropertyName("advantage_mode")] public string AdvantageMode { get; init; } = "";
+    [JsonPropertyName("advantage_mode")] public AdvantageMode AdvantageMode { get; init; }
 
     [JsonPropertyName("sentence_mean")] public double SentenceMean { get; init; }
     [JsonPropertyName("sentence_variance")] public double SentenceVariance { get; init; } = 1;

@@ -110,7 +110,7 @@ public static class ShapesCommands
         var scenes = new Option<int>("--scenes") { DefaultValueFactory = _ => 200 };
         var json = new Option<FileInfo?>("--out") { Description = "Write the result as JSON here." };
         var temperature = new Option<double>("--temperature") { Description = "0: greedy decoding; above 0: sampling at this temperature, seeded per scene." };
-        var command = new Command("evaluate", "CHAIR_s, CHAIR_i and object recall of a shapes-world policy on held-out scenes.")
+        var command = new Command("evaluate-shapes", "CHAIR_s, CHAIR_i and object recall of a shapes-world policy on held-out scenes rendered on the fly (evaluate reads them through the COCO export instead).")
             { policy, adapters, verifier, seed, scenes, json, temperature };
         command.SetAction(parse =>
         {

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace FiSAO.Trainer.Commands;
 
-/// <summary>The <c>fisao-trainer</c> command tree: train, evaluate, shapes-policy, demo.</summary>
+/// <summary>The <c>fisao-trainer</c> command tree: train, evaluate (CHAIR/POPE on COCO), compare, calibrate, shapes-demo, evaluate-shapes, write-policy.</summary>
 public static class TrainerCli
 {
     public const int Ok = 0, Failed = 1, Usage = 2;
@@ -14,7 +14,11 @@ public static class TrainerCli
     {
         var root = new RootCommand("fisao-trainer: FiSAO PPO on a LLaVA-style policy with token rewards from the FiSAO verifier.");
         root.Subcommands.Add(TrainCommand());
+        root.Subcommands.Add(PlanCommand.Create());
+        root.Subcommands.Add(PlanCommand.WriteRandomPolicy());
         foreach (var command in ShapesCommands.Create()) root.Subcommands.Add(command);
+        foreach (var command in EvaluateCommands.Create()) root.Subcommands.Add(command);
+        root.Subcommands.Add(CalibrateCommand.Create());
         return root;
     }
 

@@ -24,6 +24,15 @@ public sealed record PolicySettings
     /// <summary>A llava-hf folder (config.json, safetensors, tokenizer.model, preprocessor_config.json).</summary>
     [JsonPropertyName("model")] public string? Model { get; init; }
 
+    /// <summary>
+    /// What the saved PEFT adapters name as their base (<c>base_model_name_or_path</c> in adapter_config.json): a hub id
+    /// such as <c>llava-hf/llava-1.5-7b-hf</c>, so the adapters load elsewhere; default the <c>model</c> folder as given.
+    /// </summary>
+    [JsonPropertyName("base_model_name_or_path")] public string? BaseModelNameOrPath { get; init; }
+
+    /// <summary>The name adapter_config.json gets: <see cref="BaseModelNameOrPath"/>, else <see cref="Model"/>.</summary>
+    [JsonIgnore] public string? AdapterBaseModel => BaseModelNameOrPath ?? Model;
+
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
 
@@ -31,7 +40,13 @@ public sealed record PolicySettings
     [JsonPropertyName("dtype")] public string DType { get; init; } = "fp32";
 
     /// <summary><c>sdpa</c> or <c>eager</c>.</summary>
-    [JsonPropertyName("attention")] public string Attention { get; init; } = "sdpa";
+    [JsonPropertyName("attention")] public AttentionKind Attention { get; init; } = AttentionKind.Sdpa;
+
+    /// <summary>
+    /// Activation checkpointing per decoder layer in the PPO update: keeps each layer's input instead of its activations
+    /// and recomputes the layer in the backward (one more forward, much less memory). Same gradients.
+    /// </summary>
+    [JsonPropertyName("activation_checkpointing")] public bool ActivationCheckpointing { get; init; }
 
     /// <summary>libtorch CPU threads (0 = libtorch's default).</summary>
     [JsonPropertyName("threads")] public int Threads { get; init; }
@@ -55,7 +70,9 @@ public sealed record DataSettings
     /// <summary>
     /// <c>jsonl</c> (lines <c>{"image": "a.png", "prompt": "..."}</c>, optional <c>"objects": [...]</c>),
     /// <c>llava-instruct</c> (LLaVA-Instruct-150k JSON: the first human turn of each conversation, as the paper uses),
-    /// or <c>shapes</c> (scenes of the shapes world, generated on the fly from <see cref="ShapesSeed"/>).
+    /// <c>shapes</c> (scenes of the shapes world, generated on the fly from <see cref="ShapesSeed"/>), or <c>coco</c> (a
+    /// COCO-format folder at <c>path</c>: every image of <see cref="CocoSplit"/> with <see cref="Prompt"/> or the lines of
+    /// <see cref="PromptsFile"/>, its CHAIR ground truth attached).
     /// </summary>
     [JsonPropertyName("kind")] public string Kind { get; init; } = "jsonl";
     [JsonPropertyName("path")] public string? Path { get; init; }
@@ -68,6 +85,20 @@ public sealed record DataSettings
 
     /// <summary>Prompt for sources without one (shapes).</summary>
     [JsonPropertyName("prompt")] public string Prompt { get; init; } = "Describe this image.";
+
+    /// <summary>COCO split for <c>coco</c> (and for <see cref="CocoObjects"/>): train2017 by default, never the val2014
+    /// images CHAIR and POPE are measured on.</summary>
+    [JsonPropertyName("coco_split")] public string CocoSplit { get; init; } = "train2017";
+
+    /// <summary>A text file of prompts, one a line (<c>coco</c>: image i gets line i mod count); null: <see cref="Prompt"/>.</summary>
+    [JsonPropertyName("prompts_file")] public string? PromptsFile { get; init; }
+
+    /// <summary>A COCO-format folder whose <see cref="CocoSplit"/> gives <c>llava-instruct</c> / <c>jsonl</c> rows without
+    /// objects the objects of their image (matched by file name).</summary>
+    [JsonPropertyName("coco_objects")] public string? CocoObjects { get; init; }
+
+    /// <summary>Entity list of a world that is not COCO (e.g. the shapes verifier's entities.txt) for the objects; null: COCO's.</summary>
+    [JsonPropertyName("entities")] public string? Entities { get; init; }
 
     [JsonPropertyName("shapes_seed")] public long ShapesSeed { get; init; } = 101;
     [JsonPropertyName("shapes_scenes")] public int ShapesScenes { get; init; } = 2000;
@@ -82,10 +113,10 @@ public sealed record RewardSettings
 {
     /// <summary><c>verifier</c> (the FiSAO verifier over gRPC) or <c>toy-token</c> (r = toy_value on every token equal
     /// to toy_piece: a fixed reward for smoke tests of the optimiser, no verifier).</summary>
-    [JsonPropertyName("source")] public string Source { get; init; } = "verifier";
+    [JsonPropertyName("source")] public RewardSourceKind Source { get; init; } = RewardSourceKind.Verifier;
 
     /// <summary><c>token</c> (FiSAO, default) or <c>sentence</c> (Table 4 ablation: one score per response, on its last token).</summary>
-    [JsonPropertyName("mode")] public string Mode { get; init; } = "token";
+    [JsonPropertyName("mode")] public RewardMode Mode { get; init; } = RewardMode.Token;
 
     /// <summary>Verifier replicas (<c>http://host:port</c>, or one <c>dns:///host:port</c>).</summary>
     [JsonPropertyName("verifier_addresses")] public string[] VerifierAddresses { get; init; } = [];
@@ -108,7 +139,7 @@ public sealed record RewardSettings
     /// text) or <c>first</c> (an object's later mentions get 0 instead of a positive reward; a negative one stays), so a
     /// policy cannot earn reward by naming a correct object again and again. The paper does not discuss repeats.
     /// </summary>
-    [JsonPropertyName("repeated_mentions")] public string RepeatedMentions { get; init; } = "every";
+    [JsonPropertyName("repeated_mentions")] public RepeatedMentions RepeatedMentions { get; init; } = RepeatedMentions.Every;
 }
 
 /// <summary>Rollout sampling (LlavaGenerator: temperature 1 and top_p 1 sample the policy itself, as on-policy PPO wants).</summary>
@@ -118,6 +149,12 @@ public sealed record GenerationSettings
     [JsonPropertyName("temperature")] public double Temperature { get; init; } = 1.0;
     [JsonPropertyName("top_p")] public double TopP { get; init; } = 1.0;
     [JsonPropertyName("top_k")] public int TopK { get; init; }
+
+    /// <summary>
+    /// Rollouts per generation chunk: each chunk goes to the verifier while the next one generates, so scoring hides
+    /// behind generation; 0 = the whole step in one batch (scored after it).
+    /// </summary>
+    [JsonPropertyName("chunk_size")] public int ChunkSize { get; init; }
 }
 
 /// <summary>FiSAO PPO (Algorithm 1, Eq. 9-10).</summary>
@@ -135,6 +172,12 @@ public sealed record PpoSettings
     /// <summary>Responses per optimiser step (must divide into run.batch_size; the last minibatch may be smaller).</summary>
     [JsonPropertyName("minibatch_size")] public int MinibatchSize { get; init; } = 4;
 
+    /// <summary>
+    /// Responses per forward/backward within a minibatch (gradient accumulation; also the chunk of the reference and
+    /// value passes); 0 = the whole minibatch at once. Same gradients, less activation memory.
+    /// </summary>
+    [JsonPropertyName("micro_batch_size")] public int MicroBatchSize { get; init; }
+
     [JsonPropertyName("learning_rate")] public double LearningRate { get; init; } = 1e-4;
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; }
     [JsonPropertyName("adam_beta1")] public double AdamBeta1 { get; init; } = 0.9;
@@ -148,7 +191,7 @@ public sealed record PpoSettings
     [JsonPropertyName("early_stop_kl")] public double EarlyStopKl { get; init; } = 0.05;
 
     /// <summary><c>token-reward</c> (the paper: A_t = R_t, no critic) or <c>gae</c> (value head, GAE(gamma, lambda)).</summary>
-    [JsonPropertyName("advantage_mode")] public string AdvantageMode { get; init; } = "token-reward";
+    [JsonPropertyName("advantage_mode")] public AdvantageMode AdvantageMode { get; init; } = AdvantageMode.TokenReward;
 
     [JsonPropertyName("gamma")] public double Gamma { get; init; } = 1.0;
     [JsonPropertyName("lambda")] public double Lambda { get; init; } = 0.95;
@@ -165,8 +208,11 @@ public sealed record PpoSettings
     /// <summary>Entropy bonus coefficient (0 = entropy is only logged).</summary>
     [JsonPropertyName("entropy_coef")] public double EntropyCoef { get; init; }
 
-    [JsonIgnore] public bool IsGae => AdvantageMode == "gae";
+    [JsonIgnore] public bool IsGae => AdvantageMode == AdvantageMode.Gae;
     [JsonIgnore] public bool Whiten => WhitenAdvantages ?? IsGae;
+
+    /// <summary>Rows per forward/backward: <see cref="MicroBatchSize"/>, or the minibatch when 0.</summary>
+    [JsonIgnore] public int RowsPerPass => MicroBatchSize > 0 ? MicroBatchSize : MinibatchSize;
 }
 
 /// <summary>The loop, its outputs and checkpoints.</summary>

@@ -41,6 +41,10 @@ public static class TrainerConfigLoader
         foreach (var assignment in overrides ?? []) ApplyOverride(root, assignment);
         TrainerConfig config;
         try { config = root.Deserialize<TrainerConfig>(Json) ?? new TrainerConfig(); }
+        catch (ConfigModeException e)
+        {
+            throw new TrainerConfigException($"Invalid config:\n  {KeyOf(e.Path)}: {e.Message}", e);
+        }
         catch (JsonException e)
         {
             var key = KeyOf(e.Path);
@@ -83,8 +87,9 @@ public static class TrainerConfigLoader
         Check(!string.IsNullOrWhiteSpace(c.Policy.Model), "policy.model", "required (a llava-hf folder)");
         Check(IsDevice(c.Policy.Device), "policy.device", $"'{c.Policy.Device}' is not cpu, cuda or cuda:N");
         Check(c.Policy.DType is "fp32" or "float32" or "fp16" or "float16" or "bf16" or "bfloat16", "policy.dtype", $"'{c.Policy.DType}' is not fp32, fp16 or bf16");
-        Check(c.Policy.Attention is "sdpa" or "eager", "policy.attention", $"'{c.Policy.Attention}' is not sdpa or eager");
         Check(c.Policy.Threads >= 0, "policy.threads", "must be >= 0");
+        Check(!c.Policy.ActivationCheckpointing || c.Lora.Dropout == 0 || !c.Policy.Device.StartsWith("cuda", StringComparison.Ordinal),
+            "policy.activation_checkpointing", "needs lora.dropout = 0 on CUDA: the recompute must draw the forward's dropout masks, and TorchSharp 0.107 cannot save a CUDA generator's state");
         Check(c.Policy.ChatTemplate.Contains("{prompt}", StringComparison.Ordinal), "policy.chat_template", "must contain {prompt}");
 
         Check(c.Lora.Rank >= 1, "lora.rank", "must be >= 1");
@@ -94,25 +99,23 @@ public static class TrainerConfigLoader
         Check(c.Lora.TargetModules.Length > 0 && c.Lora.TargetModules.All(known.Contains), "lora.target_modules",
             $"must be a non-empty subset of {string.Join(", ", known)}");
 
-        Check(c.Data.Kind is "jsonl" or "llava-instruct" or "shapes", "data.kind", $"'{c.Data.Kind}' is not jsonl, llava-instruct or shapes");
+        Check(c.Data.Kind is "jsonl" or "llava-instruct" or "shapes" or "coco", "data.kind", $"'{c.Data.Kind}' is not jsonl, llava-instruct, shapes or coco");
         Check(c.Data.Kind == "shapes" || !string.IsNullOrWhiteSpace(c.Data.Path), "data.path", $"required for data.kind = {c.Data.Kind}");
         Check(c.Data.MaxSamples >= 0, "data.max_samples", "must be >= 0");
         Check(c.Data.ShapesScenes >= 1, "data.shapes_scenes", "must be >= 1");
 
-        Check(c.Reward.Source is "verifier" or "toy-token", "reward.source", $"'{c.Reward.Source}' is not verifier or toy-token");
-        Check(c.Reward.Mode is "token" or "sentence", "reward.mode", $"'{c.Reward.Mode}' is not token or sentence");
-        Check(c.Reward.Source != "verifier" || c.Reward.VerifierAddresses.Length > 0, "reward.verifier_addresses", "required when reward.source = verifier");
-        Check(c.Reward.Source != "toy-token" || !string.IsNullOrEmpty(c.Reward.ToyPiece), "reward.toy_piece", "required when reward.source = toy-token");
-        Check(c.Reward.Source != "toy-token" || c.Reward.Mode == "token", "reward.mode", "the toy reward is token-level only");
+        Check(c.Reward.Source != RewardSourceKind.Verifier || c.Reward.VerifierAddresses.Length > 0, "reward.verifier_addresses", "required when reward.source = verifier");
+        Check(c.Reward.Source != RewardSourceKind.ToyToken || !string.IsNullOrEmpty(c.Reward.ToyPiece), "reward.toy_piece", "required when reward.source = toy-token");
+        Check(c.Reward.Source != RewardSourceKind.ToyToken || c.Reward.Mode == RewardMode.Token, "reward.mode", "the toy reward is token-level only");
         Check(c.Reward.MaxAttempts >= 1, "reward.max_attempts", "must be >= 1");
         Check(c.Reward.TotalTimeoutSeconds > 0, "reward.total_timeout_seconds", "must be > 0");
         Check(c.Reward.SentenceMomentum is >= 0 and < 1, "reward.sentence_momentum", "must be in [0, 1)");
-        Check(c.Reward.RepeatedMentions is "every" or "first", "reward.repeated_mentions", $"'{c.Reward.RepeatedMentions}' is not every or first");
 
         Check(c.Generation.MaxNewTokens >= 1, "generation.max_new_tokens", "must be >= 1");
         Check(c.Generation.Temperature > 0, "generation.temperature", "must be > 0");
         Check(c.Generation.TopP is > 0 and <= 1, "generation.top_p", "must be in (0, 1]");
         Check(c.Generation.TopK >= 0, "generation.top_k", "must be >= 0");
+        Check(c.Generation.ChunkSize >= 0, "generation.chunk_size", "must be >= 0");
 
         var p = c.Ppo;
         Check(p.Xi >= 0, "ppo.xi", "must be >= 0");
@@ -120,6 +123,8 @@ public static class TrainerConfigLoader
         Check(p.PpoEpochs >= 1, "ppo.ppo_epochs", "must be >= 1");
         Check(p.MinibatchSize >= 1, "ppo.minibatch_size", "must be >= 1");
         Check(p.MinibatchSize <= c.Run.BatchSize, "ppo.minibatch_size", $"must not exceed run.batch_size ({c.Run.BatchSize})");
+        Check(p.MicroBatchSize >= 0, "ppo.micro_batch_size", "must be >= 0");
+        Check(p.MicroBatchSize <= p.MinibatchSize, "ppo.micro_batch_size", $"must not exceed ppo.minibatch_size ({p.MinibatchSize})");
         Check(p.LearningRate > 0, "ppo.learning_rate", "must be > 0");
         Check(p.WeightDecay >= 0, "ppo.weight_decay", "must be >= 0");
         Check(p.AdamBeta1 is >= 0 and < 1, "ppo.adam_beta1", "must be in [0, 1)");
@@ -127,7 +132,6 @@ public static class TrainerConfigLoader
         Check(p.AdamEpsilon > 0, "ppo.adam_epsilon", "must be > 0");
         Check(p.MaxGradNorm >= 0, "ppo.max_grad_norm", "must be >= 0");
         Check(p.EarlyStopKl >= 0, "ppo.early_stop_kl", "must be >= 0");
-        Check(p.AdvantageMode is "token-reward" or "gae", "ppo.advantage_mode", $"'{p.AdvantageMode}' is not token-reward or gae");
         Check(p.Gamma is >= 0 and <= 1, "ppo.gamma", "must be in [0, 1]");
         Check(p.Lambda is >= 0 and <= 1, "ppo.lambda", "must be in [0, 1]");
         Check(p.ValueCoef >= 0, "ppo.value_coef", "must be >= 0");
@@ -151,7 +155,11 @@ public static class TrainerConfigLoader
         return c with
         {
             Policy = c.Policy with { Model = Resolve(c.Policy.Model) },
-            Data = c.Data with { Path = Resolve(c.Data.Path), ImageRoot = Resolve(c.Data.ImageRoot) },
+            Data = c.Data with
+            {
+                Path = Resolve(c.Data.Path), ImageRoot = Resolve(c.Data.ImageRoot), PromptsFile = Resolve(c.Data.PromptsFile),
+                CocoObjects = Resolve(c.Data.CocoObjects), Entities = Resolve(c.Data.Entities),
+            },
             Run = c.Run with { OutputDir = Resolve(c.Run.OutputDir) },
         };
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using FiSAO.ShapesWorld.Scenes;
+using FiSAO.Trainer.Rollouts;
 using FiSAO.ShapesWorld.Training;
 using FiSAO.ShapesWorld.World;
 using FiSAO.Trainer.Configuration;
@@ -79,6 +80,16 @@ public static class ShapesDemo
         log($"verifier: {verifierAddress}, serving {clip}");
         Lap("verifier");
 
+        // The demo's data goes through COCO's layout, as a user's COCO would: PPO prompts (train), calibration (val) and the
+        // held-out evaluation (test) are exported splits read back by the COCO reader; their objects come from the
+        // instances through the world's entity set.
+        var coco = Path.Combine(output, "coco");
+        var entities = Path.Combine(clip, ShapesVocabulary.EntityFileName);
+        foreach (var (split, seed, count) in new[] { ("train", PpoDataSeed, PpoDataScenes), ("val", o.CalibrationSeed, Math.Max(1, o.CalibrationScenes)), ("test", o.EvaluationSeed, o.EvaluationScenes) })
+            CocoExport.Write(coco, split, count, seed);
+        log($"data: COCO-format splits train ({PpoDataScenes} scenes, seed {PpoDataSeed}), val ({o.CalibrationScenes}, seed {o.CalibrationSeed}), test ({o.EvaluationScenes}, seed {o.EvaluationSeed}) in {coco}");
+        Lap("export_coco");
+
         var basePolicy = Path.Combine(output, "policy-base");
         var warm = Path.Combine(output, "policy-warm");
         if (!File.Exists(Path.Combine(warm, "model.safetensors")))
@@ -91,12 +102,21 @@ public static class ShapesDemo
 
         var rewardSettings = new RewardSettings { VerifierAddresses = [verifierAddress] };
         using var scorer = new VerifierReward(rewardSettings);
-        var ppoConfig = Train(o, warm, verifierAddress, "token");
-        Verifier.V1.Calibration? calibration = null;
+        var ppoConfig = Train(o, warm, verifierAddress, RewardMode.Token, coco, entities);
+        FiSAO.Rewards.Calibration? calibration = null;
         if (o.CalibrationScenes > 0)
         {
-            calibration = await PolicyCalibration.RunAsync(warm, scorer, o.CalibrationSeed, o.CalibrationScenes, ppoConfig.Generation.MaxNewTokens,
-                ppoConfig.Generation.Temperature, Path.Combine(output, "calibration.json"), log);
+            // fisao-trainer calibrate on the val split: the warm-up policy's own sampled responses, judged by CHAIR.
+            var calibrated = await CocoCalibration.RunAsync(new CalibrationRunOptions
+            {
+                Policy = warm, Coco = coco, CocoSplit = "val", Entities = entities, Verifier = verifierAddress, Samples = o.CalibrationScenes,
+                Seed = o.CalibrationSeed, Prompt = ShapesPolicy.Prompt, MaxNewTokens = ppoConfig.Generation.MaxNewTokens,
+                Temperature = ppoConfig.Generation.Temperature, Apply = true, Out = Path.Combine(output, "calibration.json"),
+            }, log);
+            if (!calibrated.Applied) throw new InvalidOperationException($"The verifier did not apply the policy calibration: {calibrated.NotAppliedReason}");
+            calibration = calibrated.Calibration;
+            log($"calibration on the policy's own responses ({calibrated.Samples} val images): mu_gt {calibration.MuGt:F3}, mu_hal {calibration.MuHal:F3}, " +
+                $"{calibration.CorrectCount} correct / {calibration.HallucinatedCount} hallucinated mentions -> {Path.Combine(output, "calibration.json")}");
             Lap("calibration");
         }
 
@@ -117,10 +137,31 @@ public static class ShapesDemo
         Evaluated? sentence = null;
         if (o.SentenceAblation)
         {
-            var sentenceRun = Run(Train(o, warm, verifierAddress, "sentence"), log);
+            var sentenceRun = Run(Train(o, warm, verifierAddress, RewardMode.Sentence, coco, entities), log);
             sentence = Evaluate(Path.Combine(sentenceRun, TrainingRun.FinalAdaptersFolder));
             Lap("ppo_sentence");
         }
+
+        // The final table as a user makes it: fisao-trainer evaluate --benchmark all on the test split for each policy, then
+        // compare (CHAIR beside POPE's three splits).
+        var evaluations = new List<(string Name, FiSAO.Evaluation.Reports.EvaluationSummary Summary)>();
+        var evaluationFolder = Directory.CreateDirectory(Path.Combine(output, "evaluate")).FullName;
+        foreach (var (name, adapters) in new[] { ("warm-up", (string?)null), ("FiSAO token", Path.Combine(token, TrainingRun.FinalAdaptersFolder)) }
+                     .Concat(o.SentenceAblation ? [("sentence reward", Path.Combine(output, "ppo-sentence", TrainingRun.FinalAdaptersFolder))] : []))
+        {
+            var file = Path.Combine(evaluationFolder, name.Replace(' ', '-') + ".json");
+            evaluations.Add((name, CocoBenchmarks.Run(new BenchmarkOptions
+            {
+                Policy = warm, Adapters = adapters, Coco = coco, CocoSplit = "test", Entities = entities, Chair = true,
+                PopeSplits = [FiSAO.Evaluation.Pope.PopeSplit.Random, FiSAO.Evaluation.Pope.PopeSplit.Popular, FiSAO.Evaluation.Pope.PopeSplit.Adversarial],
+                Images = 0, PopeImages = o.EvaluationScenes, Prompt = ShapesPolicy.Prompt, MaxNewTokens = ppoConfig.Generation.MaxNewTokens, Out = file, BatchSize = 25,
+            }, line => log($"evaluate {name}: {line}"))));
+        }
+        var table = FiSAO.Evaluation.Reports.ComparisonTable.Markdown(evaluations);
+        File.WriteAllText(Path.Combine(output, "table.md"), table);
+        Lap("evaluate_coco");
+        log("test split, fisao-trainer evaluate --benchmark all + compare (greedy):");
+        foreach (var line in table.TrimEnd().Split('\n')) log("  " + line);
 
         // Figure 4: rewards of the objects the policy generates (sampled, as it generates them in training).
         RewardHistogramPng.Write(Path.Combine(output, "rewards.png"), before.Sampled.MentionRewards, after.Sampled.MentionRewards);
@@ -191,19 +232,23 @@ public static class ShapesDemo
     };
 
     /// <summary>The demo's PPO config for one reward mode, with the <c>--set</c> overrides applied and validated.</summary>
-    private static TrainerConfig Train(ShapesDemoOptions o, string warm, string verifier, string mode)
+    /// <summary>The PPO prompts' scenes (exported as the COCO train split).</summary>
+    private const long PpoDataSeed = 777;
+    private const int PpoDataScenes = 4000;
+
+    private static TrainerConfig Train(ShapesDemoOptions o, string warm, string verifier, RewardMode mode, string coco, string entities)
     {
         var config = new TrainerConfig
         {
             Policy = new PolicySettings { Model = warm, Threads = o.Threads },
             Lora = new LoraSettings { Rank = 8, Alpha = 16, Dropout = 0.0, TargetModules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] },
-            Data = new DataSettings { Kind = "shapes", ShapesSeed = 777, ShapesScenes = 4000, Prompt = ShapesPolicy.Prompt },
+            Data = new DataSettings { Kind = "coco", Path = coco, CocoSplit = "train", Entities = entities, Prompt = ShapesPolicy.Prompt },
             // Repeats earn nothing: with every mention rewarded the small policy learned to list correct objects again and
             // again (mentions 540 -> 1,523 in 300 steps), which lowers CHAIR_i without removing a hallucination.
-            Reward = new RewardSettings { VerifierAddresses = [verifier], Mode = mode, RepeatedMentions = "first" },
+            Reward = new RewardSettings { VerifierAddresses = [verifier], Mode = mode, RepeatedMentions = RepeatedMentions.First },
             Generation = new GenerationSettings { MaxNewTokens = 40 },
             Ppo = new PpoSettings { Xi = 0.01, PpoEpochs = 4, MinibatchSize = 8, LearningRate = 1e-3, EarlyStopKl = 0.05 },
-            Run = new RunSettings { Steps = o.PpoSteps, BatchSize = 16, Seed = 3, CheckpointInterval = 20, OutputDir = Path.Combine(o.OutputDirectory, $"ppo-{mode}") },
+            Run = new RunSettings { Steps = o.PpoSteps, BatchSize = 16, Seed = 3, CheckpointInterval = 20, OutputDir = Path.Combine(o.OutputDirectory, $"ppo-{mode.Name()}") },
         };
         if (o.Overrides.Count > 0)
             config = TrainerConfigLoader.Parse(System.Text.Json.Nodes.JsonNode.Parse(TrainerConfigLoader.Serialize(config))!.AsObject(), o.Overrides);
@@ -216,7 +261,7 @@ public static class ShapesDemo
         var run = config.Run.OutputDir!;
         if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
         File.WriteAllText(Path.Combine(Directory.CreateDirectory(run).FullName, "demo-config.json"), TrainerConfigLoader.Serialize(config));
-        var mode = config.Reward.Mode;
+        var mode = config.Reward.Mode.Name();
         var result = TrainingRun.Run(config, resume: false, new SyncProgress(m =>
         {
             if (m.Step % 5 == 0 || m.Step == 1) log($"ppo-{mode} " + Commands.TrainerCli.StepLine(m, config.Run.Steps));

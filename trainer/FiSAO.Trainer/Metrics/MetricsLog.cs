@@ -1,17 +1,15 @@
-using TorchSharp;
-
 namespace FiSAO.Trainer.Metrics;
 
 /// <summary>
 /// Step metrics to <c>metrics.csv</c> (flushed per row, so a killed run keeps what it logged) and to TensorBoard event
-/// files (TorchSharp's SummaryWriter) under <c>tensorboard/</c>.
+/// files (<see cref="TensorBoardWriter"/>) under <c>tensorboard/</c>.
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
     public const string CsvFileName = "metrics.csv";
 
     private readonly StreamWriter _csv;
-    private readonly TorchSharp.Modules.SummaryWriter? _tensorBoard;
+    private readonly TensorBoardWriter? _tensorBoard;
 
     public MetricsLog(string outputDirectory, bool tensorBoard)
     {
@@ -19,7 +17,7 @@ public sealed class MetricsLog : IDisposable
         var exists = File.Exists(CsvPath) && new FileInfo(CsvPath).Length > 0;
         _csv = new StreamWriter(new FileStream(CsvPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         if (!exists) _csv.WriteLine(string.Join(',', StepMetrics.Columns));
-        if (tensorBoard) _tensorBoard = torch.utils.tensorboard.SummaryWriter(Path.Combine(outputDirectory, "tensorboard"));
+        if (tensorBoard) _tensorBoard = new TensorBoardWriter(Path.Combine(outputDirectory, "tensorboard"));
     }
 
     public string CsvPath { get; }
@@ -28,9 +26,12 @@ public sealed class MetricsLog : IDisposable
     {
         _csv.WriteLine(m.ToCsv());
         if (_tensorBoard is null) return;
-        foreach (var (tag, value) in m.Scalars()) _tensorBoard.add_scalar(tag, (float)value, m.Step);
+        foreach (var (tag, value) in m.Scalars()) _tensorBoard.AddScalar(tag, value, m.Step);
     }
 
-    // TorchSharp's SummaryWriter appends each event to its file as it is added: nothing to flush or close.
-    public void Dispose() => _csv.Dispose();
+    public void Dispose()
+    {
+        _csv.Dispose();
+        _tensorBoard?.Dispose();
+    }
 }

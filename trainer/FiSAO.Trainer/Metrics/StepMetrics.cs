@@ -42,16 +42,27 @@ public sealed record StepMetrics
     public double ResponseLength { get; init; }
     public double Seconds { get; init; }
 
+    /// <summary>Where the step's wall time went: generating rollouts, waiting for the verifier (scoring not hidden behind
+    /// generation), pi_ref log-probs (and V_old), and the PPO update.</summary>
+    public double GenerateSeconds { get; init; }
+    public double VerifierWaitSeconds { get; init; }
+    public double ReferenceSeconds { get; init; }
+    public double UpdateSeconds { get; init; }
+
+    /// <summary>The wall-time columns, last in each row: everything before them repeats exactly in a resumed run.</summary>
+    public const int TimeColumns = 5;
+
     public static readonly string[] Columns =
     [
         "step", "data_position", "reward_mean", "kl", "total_reward_mean", "policy_loss", "value_loss", "clip_fraction",
         "entropy", "approx_kl", "updates", "early_stopped", "mentions", "hallucinated", "hallucination_rate", "response_length", "seconds",
+        "generate_seconds", "verifier_wait_seconds", "reference_seconds", "update_seconds",
     ];
 
     public string ToCsv() => string.Join(',', new object[]
     {
         Step, DataPosition, F(RewardMean), F(Kl), F(TotalRewardMean), F(PolicyLoss), F(ValueLoss), F(ClipFraction), F(Entropy), F(ApproxKl),
-        Updates, EarlyStopped ? 1 : 0, Mentions, Hallucinated, F(HallucinationRate), F(ResponseLength), Seconds.ToString("F3", CultureInfo.InvariantCulture),
+        Updates, EarlyStopped ? 1 : 0, Mentions, Hallucinated, F(HallucinationRate), F(ResponseLength), T(Seconds), T(GenerateSeconds), T(VerifierWaitSeconds), T(ReferenceSeconds), T(UpdateSeconds),
     }.Select(o => Convert.ToString(o, CultureInfo.InvariantCulture)));
 
     /// <summary>The values TensorBoard gets (tag, value).</summary>
@@ -61,8 +72,12 @@ public sealed record StepMetrics
         ("ppo/value_loss", ValueLoss), ("ppo/clip_fraction", ClipFraction), ("ppo/entropy", Entropy), ("ppo/approx_kl", ApproxKl),
         ("ppo/updates", Updates), ("hallucination/mentions", Mentions), ("hallucination/hallucinated", Hallucinated),
         ("hallucination/rate", HallucinationRate), ("rollout/response_length", ResponseLength), ("time/step_seconds", Seconds),
+        ("time/generate_seconds", GenerateSeconds), ("time/verifier_wait_seconds", VerifierWaitSeconds), ("time/reference_seconds", ReferenceSeconds),
+        ("time/update_seconds", UpdateSeconds),
     ];
 
     // Round-trip precision: a resumed run's rows compare equal to the uninterrupted run's.
     private static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string T(double seconds) => seconds.ToString("F3", CultureInfo.InvariantCulture);
 }

@@ -17,8 +17,10 @@ public sealed record PolicyOutputs(Tensor LogProbs, Tensor Entropy, Tensor? Valu
 
 /// <summary>
 /// One pass of the language model over prompt + response that yields log pi(y_t), the entropy of each position and,
-/// with a value head, V_t, from the same hidden states (one forward instead of one per quantity). Same log-prob
-/// definition as <see cref="LlavaForConditionalGeneration.ResponseLogProbs"/>: log_softmax of fp32 logits at temperature 1.
+/// with a value head, V_t, from the same hidden states (one forward instead of one per quantity). The states and the
+/// log-probs come from the model's own functions (<see cref="LlavaForConditionalGeneration.ResponseHiddenStates"/>,
+/// <see cref="LlavaForConditionalGeneration.TokenLogProbs"/>), so pi_theta here, pi_old at generation and pi_ref share one
+/// definition: log_softmax of fp32 logits at temperature 1.
 /// </summary>
 public static class PolicyForward
 {
@@ -27,19 +29,14 @@ public static class PolicyForward
         long promptLength, ValueHead? valueHead, bool entropyWithGrad = false)
     {
         using var scope = NewDisposeScope();
-        var r = inputIds.shape[1] - promptLength;
-        var embeds = model.EmbedInputs(inputIds, imageFeatures, promptLength);
-        var hidden = model.LanguageModel.Model.Forward(embeds, attentionMask.to(model.Device));
-        var states = hidden.narrow(1, promptLength - 1, r);                    // the state that predicts y_t
-        var logits = model.LanguageModel.LmHead(states).to(ScalarType.Float32);
-        var targets = inputIds.to(ScalarType.Int64, model.Device).narrow(1, promptLength, r);
-        var logp = logits.log_softmax(-1);
-        var tokenLogProbs = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1);
+        var states = model.ResponseHiddenStates(inputIds, attentionMask, imageFeatures, promptLength);
+        var logits = model.LanguageModel.LmHead(states);
+        var tokenLogProbs = LlavaForConditionalGeneration.TokenLogProbs(logits, model.ResponseTargets(inputIds, promptLength));
         Tensor entropy;
-        if (entropyWithGrad) entropy = -(logp.exp() * logp).sum(-1);
+        if (entropyWithGrad) entropy = PpoMath.Entropy(logits);
         else
             using (no_grad())
-                entropy = -(logp.exp() * logp).sum(-1).detach();
+                entropy = PpoMath.Entropy(logits).detach();
         var values = valueHead?.forward(states);
         return new PolicyOutputs(tokenLogProbs.MoveToOuterDisposeScope(), entropy.MoveToOuterDisposeScope(), values?.MoveToOuterDisposeScope());
     }

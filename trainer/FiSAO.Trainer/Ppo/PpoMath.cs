@@ -64,6 +64,18 @@ public static class PpoMath
         return ((x * mask).sum() / mask.sum().clamp_min(Scalars.One)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// sum(x * mask) / <paramref name="tokens"/>, or the masked mean when it is null. A micro-batch passes its minibatch's
+    /// token count, so the micro-batches' terms (and gradients) add up to the minibatch's mean.
+    /// </summary>
+    public static Tensor MaskedMean(Tensor x, Tensor mask, double? tokens)
+    {
+        if (tokens is not { } n) return MaskedMean(x, mask);
+        using var scope = NewDisposeScope();
+        using var count = Math.Max(1, n).ToScalar();
+        return ((x * mask).sum() / count).MoveToOuterDisposeScope();
+    }
+
     /// <summary>(x - mean) / sqrt(var + 1e-8) over the masked entries (biased variance); 0 on padding.</summary>
     public static Tensor Whiten(Tensor x, Tensor mask)
     {
@@ -79,7 +91,7 @@ public static class PpoMath
     /// mean over the minibatch's response tokens. Also the clip fraction (share of tokens with |rho - 1| > eps) and the
     /// approximate KL(pi_old || pi_theta) = mean((rho - 1) - log rho) (the non-negative k3 estimator), both detached.
     /// </summary>
-    public static PolicyLoss ClippedPolicyLoss(Tensor logProbs, Tensor oldLogProbs, Tensor advantages, Tensor mask, double epsilon)
+    public static PolicyLoss ClippedPolicyLoss(Tensor logProbs, Tensor oldLogProbs, Tensor advantages, Tensor mask, double epsilon, double? tokens = null)
     {
         using var scope = NewDisposeScope();
         var logRatio = (logProbs - oldLogProbs) * mask;
@@ -89,10 +101,10 @@ public static class PpoMath
         using var high = (1 + epsilon).ToScalar();
         using var epsilonScalar = epsilon.ToScalar();
         var clipped = ratio.clamp(low, high) * advantages;
-        var loss = MaskedMean(-minimum(unclipped, clipped), mask);
+        var loss = MaskedMean(-minimum(unclipped, clipped), mask, tokens);
         using var noGrad = no_grad();
-        var clipFraction = MaskedMean((ratio - Scalars.One).abs().gt(epsilonScalar).to(ScalarType.Float32), mask).item<float>();
-        var approxKl = MaskedMean((ratio - Scalars.One) - logRatio, mask).item<float>();
+        var clipFraction = MaskedMean((ratio - Scalars.One).abs().gt(epsilonScalar).to(ScalarType.Float32), mask, tokens).item<float>();
+        var approxKl = MaskedMean((ratio - Scalars.One) - logRatio, mask, tokens).item<float>();
         return new PolicyLoss(loss.MoveToOuterDisposeScope(), clipFraction, approxKl);
     }
 
@@ -100,16 +112,16 @@ public static class PpoMath
     /// PPO's clipped value loss: 0.5 * mean_t max((V - G)^2, (V_old + clip(V - V_old, -c, c) - G)^2); c = 0 means the plain
     /// 0.5 * mean (V - G)^2.
     /// </summary>
-    public static Tensor ClippedValueLoss(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double clip)
+    public static Tensor ClippedValueLoss(Tensor values, Tensor oldValues, Tensor returns, Tensor mask, double clip, double? tokens = null)
     {
         using var scope = NewDisposeScope();
         var plain = (values - returns).pow(Scalars.Two);
-        if (clip <= 0) return (MaskedMean(plain, mask) * Half).MoveToOuterDisposeScope();
+        if (clip <= 0) return (MaskedMean(plain, mask, tokens) * Half).MoveToOuterDisposeScope();
         using var low = (-clip).ToScalar();
         using var high = clip.ToScalar();
         var clippedValues = oldValues.add((values - oldValues).clamp(low, high), Scalars.One);
         var clippedLoss = (clippedValues - returns).pow(Scalars.Two);
-        return (MaskedMean(maximum(plain, clippedLoss), mask) * Half).MoveToOuterDisposeScope();
+        return (MaskedMean(maximum(plain, clippedLoss), mask, tokens) * Half).MoveToOuterDisposeScope();
     }
 
     /// <summary>Entropy of each position's distribution from logits [.., V]: -sum p log p, in fp32.</summary>

@@ -3,16 +3,25 @@ using FiSAO.Trainer.Rollouts;
 
 namespace FiSAO.Trainer.Rewards;
 
-/// <summary>One scored object mention of a response: its canonical entity, CLIP score S and token reward.</summary>
-public sealed record MentionReward(string Entity, float Score, float Reward, bool InImage);
+/// <summary>The verifier's verdict on one mention (Eq. 8's branches): supported, hallucinated, or between the thresholds.</summary>
+public enum MentionVerdict
+{
+    Neutral,
+    Correct,
+    Hallucinated,
+}
+
+/// <summary>One scored object mention of a response: its canonical entity, CLIP score S, token reward and verdict.</summary>
+public sealed record MentionReward(string Entity, float Score, float Reward, bool InImage, MentionVerdict Verdict);
 
 /// <summary>
-/// The rewards of one response: r_t per generated token (METHOD.md 4) and its object mentions. A mention with a negative
-/// reward counts as hallucinated (the verifier's judgement), which the step metrics report.
+/// The rewards of one response: r_t per generated token (METHOD.md 4) and its object mentions. A mention the verifier
+/// judged hallucinated counts as one in the step metrics (its verdict, not the sign of a reward that
+/// <c>reward.repeated_mentions</c> or the sentence mode may have changed).
 /// </summary>
 public sealed record ResponseRewards(float[] TokenRewards, IReadOnlyList<MentionReward> Mentions)
 {
-    public int Hallucinated => Mentions.Count(m => m.Reward < 0);
+    public int Hallucinated => Mentions.Count(m => m.Verdict == MentionVerdict.Hallucinated);
 }
 
 /// <summary>Scores a batch of rollouts.</summary>
@@ -32,7 +41,9 @@ public sealed class ToyTokenReward(string piece, double value) : IRewardSource
         {
             var pieces = r.Pieces ?? throw new InvalidOperationException("The generator returned no pieces.");
             var rewards = pieces.Select(p => p == piece ? (float)value : 0f).ToArray();
-            var mentions = rewards.Where(x => x != 0).Select(x => new MentionReward(piece, x, x, true)).ToList();
+            // The toy's own verdict: a positive value marks a wanted token, a negative one an unwanted one.
+            var mentions = rewards.Where(x => x != 0)
+                .Select(x => new MentionReward(piece, x, x, true, x > 0 ? MentionVerdict.Correct : MentionVerdict.Hallucinated)).ToList();
             return new ResponseRewards(rewards, mentions);
         })];
 

@@ -12,26 +12,18 @@ namespace FiSAO.Trainer.Rewards;
 /// as (image, SentencePiece pieces) items, each distinct image uploaded once. The client's Polly pipeline retries
 /// UNAVAILABLE / DEADLINE_EXCEEDED / broken connections with backoff and waits out an open circuit within
 /// <c>reward.total_timeout_seconds</c>, so a verifier restart costs retries, not the step. An item the verifier refuses
-/// (e.g. an image it cannot decode) gets zero rewards and is counted in <see cref="FailedItems"/>.
-/// <para>
-/// Sentence mode (Table 4 ablation) scores the whole response instead: S = cos(E_text(response), E_image(v)) from the
-/// verifier's Embed RPCs, normalised with a running mean and standard deviation (PPO reward scaling) and clipped to
-/// [-1, 1], placed on the response's last token; mentions are still scored token-wise, for the metrics only.
-/// </para>
+/// (e.g. an image it cannot decode) gets zero rewards and is counted in <see cref="FailedItems"/>. The sentence-level
+/// ablation is <see cref="SentenceReward"/>, which uses this class for the mentions.
 /// </summary>
 public sealed class VerifierReward : IRewardSource
 {
     private readonly FiSAOVerifierClient _client;
-    private readonly bool _sentence;
     private readonly bool _firstMentionOnly;
-    private readonly double _momentum;
     private readonly ILoggerFactory _loggers;
 
     public VerifierReward(RewardSettings settings, ILoggerFactory? loggerFactory = null)
     {
-        _sentence = settings.Mode == "sentence";
-        _firstMentionOnly = settings.RepeatedMentions == "first";
-        _momentum = settings.SentenceMomentum;
+        _firstMentionOnly = settings.RepeatedMentions == RepeatedMentions.First;
         _loggers = loggerFactory ?? new StderrLoggerFactory();
         var options = new FiSAOClientOptions
         {
@@ -49,8 +41,8 @@ public sealed class VerifierReward : IRewardSource
 
     public int FailedItems { get; private set; }
 
-    /// <summary>Running mean / variance of sentence scores (sentence mode); part of the checkpoint.</summary>
-    public (double Mean, double Variance, long Count) SentenceStatistics { get; set; } = (0, 1, 0);
+    /// <summary>The verifier client (the sentence reward's Embed RPCs go through it too).</summary>
+    public FiSAOVerifierClient Client => _client;
 
     public IReadOnlyList<ResponseRewards> Score(IReadOnlyList<PromptSample> samples, IReadOnlyList<GeneratedSequence> responses) =>
         // Blocking on purpose: the training loop holds TorchSharp dispose scopes, which are thread-static.
@@ -78,24 +70,19 @@ public sealed class VerifierReward : IRewardSource
                 throw new InvalidDataException($"The verifier returned {rewards.Length} rewards for {n} tokens.");
             if (_firstMentionOnly) WithoutRepeatBonus(rewards, response.Mentions);
             var truth = samples[result.Index].Objects is { } objects ? new HashSet<string>(objects, StringComparer.OrdinalIgnoreCase) : null;
-            var mentions = response.Mentions.Select(m => new MentionReward(m.Entity, m.Score, m.Reward, truth?.Contains(m.Entity) ?? false)).ToList();
+            var mentions = response.Mentions.Select(m =>
+                new MentionReward(m.Entity, m.Score, m.Reward, truth?.Contains(m.Entity) ?? false, VerdictOf(m.Verdict))).ToList();
             scored.Add(new ResponseRewards(rewards, mentions));
         }
-        if (!_sentence) return scored;
-
-        var sentence = new List<ResponseRewards>(scored.Count);
-        for (var i = 0; i < samples.Count; i++)
-        {
-            var image = await _client.EmbedImageAsync(samples[i].Image, cancellationToken).ConfigureAwait(false);
-            var text = responses[i].Text ?? string.Concat(responses[i].Pieces!).Replace('\u2581', ' ');
-            var textEmbedding = await _client.EmbedTextAsync(string.IsNullOrWhiteSpace(text) ? "." : text.Trim(), cancellationToken).ConfigureAwait(false);
-            var s = Cosine(image.Embedding, textEmbedding.Embedding);
-            var rewards = new float[responses[i].TokenIds.Count];
-            rewards[^1] = (float)Normalise(s);
-            sentence.Add(new ResponseRewards(rewards, scored[i].Mentions));
-        }
-        return sentence;
+        return scored;
     }
+
+    private static MentionVerdict VerdictOf(Verdict verdict) => verdict switch
+    {
+        Verdict.Correct => MentionVerdict.Correct,
+        Verdict.Hallucinated => MentionVerdict.Hallucinated,
+        _ => MentionVerdict.Neutral,
+    };
 
     /// <summary>
     /// The Eq. 7 baselines from responses with known objects (the paper calibrates on the policy's own generated
@@ -133,27 +120,6 @@ public sealed class VerifierReward : IRewardSource
             for (var t = m.TokenStart; t < m.TokenEnd; t++)
                 if (tokenRewards[t] > 0) tokenRewards[t] = 0;
         }
-    }
-
-    private double Normalise(double s)
-    {
-        var (mean, variance, count) = SentenceStatistics;
-        if (count == 0) (mean, variance) = (s, 1e-4);
-        else
-        {
-            var delta = s - mean;
-            mean += (1 - _momentum) * delta;
-            variance = _momentum * variance + (1 - _momentum) * delta * delta;
-        }
-        SentenceStatistics = (mean, variance, count + 1);
-        return Math.Clamp((s - mean) / Math.Sqrt(variance + 1e-8), -1, 1);
-    }
-
-    private static double Cosine(IReadOnlyList<float> a, IReadOnlyList<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Count; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
-        return dot / Math.Sqrt(na * nb + 1e-12);
     }
 
     public void Dispose()

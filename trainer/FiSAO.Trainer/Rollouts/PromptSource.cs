@@ -56,8 +56,9 @@ public static class PromptSources
     public static IPromptSource Create(DataSettings data) => data.Kind switch
     {
         "shapes" => new ShapesPromptSource(data.ShapesSeed, data.ShapesScenes, data.Prompt, new SceneOptions { ImageSize = data.ShapesImageSize }),
-        "jsonl" => FilePromptSource.FromJsonl(data.Path!, data.ImageRoot, data.MaxSamples),
-        "llava-instruct" => FilePromptSource.FromLlavaInstruct(data.Path!, data.ImageRoot, data.MaxSamples),
+        "jsonl" => CocoPromptSource.AttachObjects(FilePromptSource.FromJsonl(data.Path!, data.ImageRoot, data.MaxSamples), data),
+        "llava-instruct" => CocoPromptSource.AttachObjects(FilePromptSource.FromLlavaInstruct(data.Path!, data.ImageRoot, data.MaxSamples), data),
+        "coco" => CocoPromptSource.FromSettings(data),
         _ => throw new TrainerConfigException($"data.kind: unknown source '{data.Kind}'."),
     };
 }
@@ -86,6 +87,8 @@ public sealed class ShapesPromptSource(long seed, int count, string prompt, Scen
 public sealed class FilePromptSource(IReadOnlyList<(string Image, string Prompt, IReadOnlyList<string>? Objects)> entries) : IPromptSource
 {
     public int Count => entries.Count;
+
+    public IReadOnlyList<(string Image, string Prompt, IReadOnlyList<string>? Objects)> Entries => entries;
 
     public PromptSample Get(int index)
     {

@@ -70,49 +70,115 @@ public sealed class FiSAOTrainer : IDisposable
         var watch = Stopwatch.StartNew();
         var step = StepsDone;
         var b = _config.Run.BatchSize;
-        var ppo = _config.Ppo;
         using var scope = NewDisposeScope();
 
         // 1. Queries: (prompt, image) pairs at this step's data position.
         var samples = _order.IndicesOfStep(step, b).Select(_data.Get).ToList();
         var pixels = _images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)], _device);
         var features = _policy.ImageFeatures(pixels);
-        var prompts = PromptBatch.LeftPadded(samples.Select(s => _policy.EncodePrompt(s.Prompt, _config.Policy.ChatTemplate)), _padId);
+        var encoded = samples.Select(s => _policy.EncodePrompt(s.Prompt, _config.Policy.ChatTemplate)).ToList();
 
-        // 2. Rollouts with pi_theta; LogProbs are log pi_old(y_t) at temperature 1 (LlavaGenerator's definition).
-        var generation = _policy.GenerateFromFeatures(prompts, features, new GenerationOptions
+        // 2-3. Rollouts with pi_theta, in chunks of generation.chunk_size; each chunk goes to the verifier (token rewards
+        // r_t, batch-wise, resilient) while the next one generates. Chunks are scored one after another, in order, so a
+        // stateful reward (the sentence normaliser) sees the responses as without chunks. LogProbs are log pi_old(y_t)
+        // at temperature 1 (LlavaGenerator's definition); seeds follow the rollout's index in the step, not its chunk.
+        var generateWatch = Stopwatch.StartNew();
+        var chunk = _config.Generation.ChunkSize > 0 ? Math.Min(_config.Generation.ChunkSize, b) : b;
+        var sequences = new List<GeneratedSequence>(b);
+        var scoring = new List<Task<IReadOnlyList<ResponseRewards>>>();
+        for (var start = 0; start < b; start += chunk)
         {
-            MaxNewTokens = _config.Generation.MaxNewTokens,
-            Temperature = _config.Generation.Temperature,
-            TopP = _config.Generation.TopP,
-            TopK = _config.Generation.TopK,
-            RowSeeds = [.. Enumerable.Range(0, b).Select(i => Seeds.Derive(_config.Run.Seed, step, i, 0x6e11))],
-        });
+            var n = Math.Min(chunk, b - start);
+            var first = start;
+            using var rows = tensor(Enumerable.Range(start, n).Select(i => (long)i).ToArray(), device: features.device);
+            var generation = _policy.GenerateFromFeatures(PromptBatch.LeftPadded(encoded.GetRange(start, n), _padId), features.index_select(0, rows),
+                new GenerationOptions
+                {
+                    MaxNewTokens = _config.Generation.MaxNewTokens,
+                    Temperature = _config.Generation.Temperature,
+                    TopP = _config.Generation.TopP,
+                    TopK = _config.Generation.TopK,
+                    RowSeeds = [.. Enumerable.Range(first, n).Select(i => Seeds.Derive(_config.Run.Seed, step, i, 0x6e11))],
+                });
+            sequences.AddRange(generation.Sequences);
+            var chunkSamples = samples.GetRange(start, n);
+            var previous = scoring.Count > 0 ? scoring[^1] : Task.FromResult<IReadOnlyList<ResponseRewards>>([]);
+            // No TorchSharp on the scoring thread: the verifier client and the reward sources work on plain arrays.
+            scoring.Add(previous.ContinueWith(_ => _rewards.Score(chunkSamples, generation.Sequences), TaskScheduler.Default));
+        }
+        var generateSeconds = generateWatch.Elapsed.TotalSeconds;
 
-        // 3. Token rewards r_t from the verifier (batch-wise, resilient).
-        var scored = _rewards.Score(samples, generation.Sequences);
+        var verifierWatch = Stopwatch.StartNew();
+        var scored = scoring.SelectMany(t => t.GetAwaiter().GetResult()).ToList();
+        var verifierSeconds = verifierWatch.Elapsed.TotalSeconds;
 
-        using var batch = generation.ToPolicyBatch(_device);
-        var mask = batch.ResponseMask;
-        var r = batch.ResponseLength;
+        // 4-5. The rollout: pi_ref, R_t = r_t - xi (log pi_theta - log pi_ref), advantages.
+        var referenceWatch = Stopwatch.StartNew();
+        var prompts = PromptBatch.LeftPadded(encoded, _padId);
+        using var rollout = MakeRollout(PolicyBatch.From(new GenerationResult(prompts, sequences), _device), features, scored);
+        var referenceSeconds = referenceWatch.Elapsed.TotalSeconds;
+
+        // 6. e PPO epochs over shuffled minibatches of responses.
+        var updateWatch = Stopwatch.StartNew();
+        var stats = Optimise(step, rollout);
+        var updateSeconds = updateWatch.Elapsed.TotalSeconds;
+
+        StepsDone++;
+        var mask = rollout.ResponseMask;
+        var responses = (double)b;
+        return new StepMetrics
+        {
+            Step = StepsDone,
+            DataPosition = _order.PositionOfStep(step, b),
+            RewardMean = rollout.TokenRewards.sum().item<float>() / responses,
+            Kl = ((rollout.OldLogProbs - rollout.RefLogProbs) * mask).sum().item<float>() / responses,
+            TotalRewardMean = rollout.Rewards.sum().item<float>() / responses,
+            PolicyLoss = stats.PolicyLoss,
+            ValueLoss = stats.ValueLoss,
+            ClipFraction = stats.ClipFraction,
+            Entropy = stats.Entropy,
+            ApproxKl = stats.ApproxKl,
+            Updates = stats.Updates,
+            EarlyStopped = stats.EarlyStopped,
+            Mentions = scored.Sum(s => s.Mentions.Count),
+            Hallucinated = scored.Sum(s => s.Hallucinated),
+            ResponseLength = mask.sum().item<float>() / responses,
+            Seconds = watch.Elapsed.TotalSeconds,
+            GenerateSeconds = generateSeconds,
+            VerifierWaitSeconds = verifierSeconds,
+            ReferenceSeconds = referenceSeconds,
+            UpdateSeconds = updateSeconds,
+        };
+    }
+
+    /// <summary>
+    /// Steps 4-5 of Algorithm 1 on the scored responses: log pi_ref (adapters off), R_t = r_t - xi (log pi_old - log pi_ref),
+    /// and the advantages: A_t = R_t (the paper) or GAE over the value head's V_old; whitened when configured.
+    /// </summary>
+    private Rollout MakeRollout(PolicyBatch batch, Tensor features, IReadOnlyList<ResponseRewards> scored)
+    {
+        var ppo = _config.Ppo;
+        var (b, r) = (batch.Count, batch.ResponseLength);
         var rewardData = new float[b * r];
         for (var i = 0; i < b; i++) Array.Copy(scored[i].TokenRewards, 0, rewardData, i * r, scored[i].TokenRewards.Length);
         var tokenRewards = tensor(rewardData, [b, r], device: _device);
-        var oldLogProbs = batch.OldLogProbs;
+        var mask = batch.ResponseMask;
 
-        // 4. R_t = r_t - xi (log pi_theta - log pi_ref); pi_ref = adapters off, no second copy of the weights.
-        var refLogProbs = _policy.ReferenceLogProbs(batch, features);
-        var rewards = PpoMath.KlPenalisedRewards(tokenRewards, oldLogProbs, refLogProbs, mask, ppo.Xi);
+        // In micro-batches of ppo.micro_batch_size rows, as the update: the peak is one micro-batch's forward.
+        var refLogProbs = MinibatchUpdate.ByRows(batch, features, ppo.RowsPerPass, _policy.ReferenceLogProbs);
+        var rewards = PpoMath.KlPenalisedRewards(tokenRewards, batch.OldLogProbs, refLogProbs, mask, ppo.Xi);
 
-        // 5. Advantages: the token reward itself (the paper), or GAE over a value head.
         Tensor advantages, returns, oldValues;
         if (_valueHead is not null)
         {
             using (no_grad())
             {
                 _policy.Model.eval();
-                using var outputs = PolicyForward.Run(_policy.Model, batch.InputIds, batch.AttentionMask, features, batch.PromptLength, _valueHead);
-                oldValues = outputs.Values!.detach().clone();
+                oldValues = MinibatchUpdate.ByRows(batch, features, ppo.RowsPerPass, (part, partFeatures) =>
+                {
+                    using var outputs = PolicyForward.Run(_policy.Model, part.InputIds, part.AttentionMask, partFeatures, part.PromptLength, _valueHead);
+                    return outputs.Values!.detach().clone();
+                });
             }
             (advantages, returns) = PpoMath.Gae(rewards, oldValues, mask, ppo.Gamma, ppo.Lambda);
         }
@@ -123,45 +189,20 @@ public sealed class FiSAOTrainer : IDisposable
             oldValues = zeros_like(rewards);
         }
         if (ppo.Whiten) advantages = PpoMath.Whiten(advantages, mask);
-
-        // 6. e PPO epochs over shuffled minibatches of responses.
-        var stats = Optimise(step, batch, features, oldLogProbs, advantages, returns, oldValues, mask);
-
-        StepsDone++;
-        var mentions = scored.Sum(s => s.Mentions.Count);
-        var responses = (double)b;
-        return new StepMetrics
-        {
-            Step = StepsDone,
-            DataPosition = _order.PositionOfStep(step, b),
-            RewardMean = tokenRewards.sum().item<float>() / responses,
-            Kl = ((oldLogProbs - refLogProbs) * mask).sum().item<float>() / responses,
-            TotalRewardMean = rewards.sum().item<float>() / responses,
-            PolicyLoss = stats.PolicyLoss,
-            ValueLoss = stats.ValueLoss,
-            ClipFraction = stats.ClipFraction,
-            Entropy = stats.Entropy,
-            ApproxKl = stats.ApproxKl,
-            Updates = stats.Updates,
-            EarlyStopped = stats.EarlyStopped,
-            Mentions = mentions,
-            Hallucinated = scored.Sum(s => s.Hallucinated),
-            ResponseLength = mask.sum().item<float>() / responses,
-            Seconds = watch.Elapsed.TotalSeconds,
-        };
+        return new Rollout(batch, features, refLogProbs, tokenRewards, rewards, advantages, returns, oldValues);
     }
 
     private sealed record OptimiseStats(double PolicyLoss, double ValueLoss, double ClipFraction, double Entropy, double ApproxKl, int Updates, bool EarlyStopped);
 
-    private OptimiseStats Optimise(int step, PolicyBatch batch, Tensor features, Tensor oldLogProbs, Tensor advantages, Tensor returns,
-        Tensor oldValues, Tensor mask)
+    private OptimiseStats Optimise(int step, Rollout rollout)
     {
         var ppo = _config.Ppo;
-        var b = (int)batch.InputIds.shape[0];
+        var b = (int)rollout.Count;
         double policyLoss = 0, valueLoss = 0, clipFraction = 0, entropy = 0, approxKl = 0;
         var updates = 0;
         var stop = false;
         _policy.Model.train();
+        _policy.Model.LanguageModel.Model.GradientCheckpointing = _config.Policy.ActivationCheckpointing;
         try
         {
             for (var epoch = 0; epoch < ppo.PpoEpochs && !stop; epoch++)
@@ -172,44 +213,28 @@ public sealed class FiSAOTrainer : IDisposable
                 {
                     using var scope = NewDisposeScope();
                     var rows = tensor(order.Skip(start).Take(ppo.MinibatchSize).Select(i => (long)i).ToArray(), device: _device);
-                    Tensor Rows(Tensor t) => t.index_select(0, rows.to(t.device));
-                    var m = Rows(mask);
-                    using var outputs = PolicyForward.Run(_policy.Model, Rows(batch.InputIds), Rows(batch.AttentionMask), Rows(features),
-                        batch.PromptLength, _valueHead, entropyWithGrad: ppo.EntropyCoef > 0);
-                    var pl = PpoMath.ClippedPolicyLoss(outputs.LogProbs, Rows(oldLogProbs), Rows(advantages), m, ppo.ClipEpsilon);
-                    var loss = pl.Loss;
-                    if (_valueHead is not null)
-                    {
-                        var vl = PpoMath.ClippedValueLoss(outputs.Values!, Rows(oldValues), Rows(returns), m, ppo.ValueClip);
-                        using var valueCoef = ppo.ValueCoef.ToScalar();
-                        loss = loss.add(vl * valueCoef, Scalars.One);
-                        valueLoss += vl.item<float>();
-                    }
-                    var meanEntropy = PpoMath.MaskedMean(outputs.Entropy, m);
-                    if (ppo.EntropyCoef > 0)
-                    {
-                        using var entropyCoef = ppo.EntropyCoef.ToScalar();
-                        loss = loss - meanEntropy * entropyCoef;
-                    }
+                    using var minibatch = rollout.Rows(rows);
 
                     _optimizer.zero_grad();
-                    loss.backward();
+                    var loss = MinibatchUpdate.Accumulate(_policy.Model, _valueHead, minibatch, ppo);
                     if (ppo.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, ppo.MaxGradNorm);
                     _optimizer.step();
 
                     updates++;
-                    policyLoss += pl.Loss.item<float>();
-                    clipFraction += pl.ClipFraction;
-                    approxKl += pl.ApproxKl;
-                    entropy += meanEntropy.item<float>();
+                    policyLoss += loss.PolicyLoss;
+                    valueLoss += loss.ValueLoss;
+                    clipFraction += loss.ClipFraction;
+                    approxKl += loss.ApproxKl;
+                    entropy += loss.Entropy;
                     // Early stop: this step's policy moved too far from pi_old; further epochs would leave the trust region.
-                    if (ppo.EarlyStopKl > 0 && pl.ApproxKl > ppo.EarlyStopKl) stop = true;
+                    if (ppo.EarlyStopKl > 0 && loss.ApproxKl > ppo.EarlyStopKl) stop = true;
                 }
             }
         }
         finally
         {
             _policy.Model.eval();
+            _policy.Model.LanguageModel.Model.GradientCheckpointing = false;
         }
         var n = Math.Max(1, updates);
         return new OptimiseStats(policyLoss / n, valueLoss / n, clipFraction / n, entropy / n, approxKl / n, updates, stop);
@@ -218,7 +243,7 @@ public sealed class FiSAOTrainer : IDisposable
     /// <summary>Writes the trainer's state (adapters, value head, optimiser, RNG) into a checkpoint folder.</summary>
     public void WriteState(string directory)
     {
-        _policy.SaveAdapters(Path.Combine(directory, TrainerCheckpoint.AdaptersFolder));
+        _policy.SaveAdapters(Path.Combine(directory, TrainerCheckpoint.AdaptersFolder), baseModelNameOrPath: _config.Policy.AdapterBaseModel);
         if (_valueHead is not null)
             using (var stream = File.Create(Path.Combine(directory, TrainerCheckpoint.ValueHeadFileName)))
                 Safetensors.SaveStateDict(stream, _valueHead.state_dict());

@@ -38,7 +38,7 @@ public static class TrainingRun
         File.WriteAllText(Path.Combine(output, ConfigCopyFileName), TrainerConfigLoader.Serialize(config));
 
         var target = TorchTarget.Parse(config.Policy.Device, config.Policy.DType);
-        var attention = config.Policy.Attention == "eager" ? LlamaAttentionImplementation.Eager : LlamaAttentionImplementation.Sdpa;
+        var attention = config.Policy.Attention == AttentionKind.Eager ? LlamaAttentionImplementation.Eager : LlamaAttentionImplementation.Sdpa;
         var lora = new LoraConfig
         {
             Rank = config.Lora.Rank, Alpha = config.Lora.Alpha, Dropout = config.Lora.Dropout, TargetModules = config.Lora.TargetModules,
@@ -56,9 +56,9 @@ public static class TrainingRun
         {
             var state = TrainerCheckpoint.ReadState(checkpoint);
             if (state.Seed != config.Run.Seed || state.AdvantageMode != config.Ppo.AdvantageMode)
-                throw new TrainerConfigException($"--resume: checkpoint '{checkpoint}' was made with run.seed {state.Seed} and ppo.advantage_mode {state.AdvantageMode}; the config says {config.Run.Seed} and {config.Ppo.AdvantageMode}.");
+                throw new TrainerConfigException($"--resume: checkpoint '{checkpoint}' was made with run.seed {state.Seed} and ppo.advantage_mode {state.AdvantageMode.Name()}; the config says {config.Run.Seed} and {config.Ppo.AdvantageMode.Name()}.");
             trainer.ReadState(checkpoint, state);
-            if (rewards is VerifierReward verifier) verifier.SentenceStatistics = (state.SentenceMean, state.SentenceVariance, state.SentenceCount);
+            if (rewards is SentenceReward sentence) sentence.Statistics = (state.SentenceMean, state.SentenceVariance, state.SentenceCount);
             // The metrics so far are the checkpoint's: rows a killed run logged after it are computed again.
             File.Copy(Path.Combine(checkpoint, TrainerCheckpoint.MetricsFileName), Path.Combine(output, MetricsLog.CsvFileName), overwrite: true);
         }
@@ -85,19 +85,20 @@ public static class TrainingRun
         }
         var final = Path.Combine(output, FinalAdaptersFolder);
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-        policy.SaveAdapters(final);
+        policy.SaveAdapters(final, baseModelNameOrPath: config.Policy.AdapterBaseModel);
         return new TrainingRunResult(first, trainer.StepsDone, output, checkpoint, steps);
     }
 
-    public static IRewardSource CreateRewardSource(TrainerConfig config) => config.Reward.Source switch
+    public static IRewardSource CreateRewardSource(TrainerConfig config) => (config.Reward.Source, config.Reward.Mode) switch
     {
-        "toy-token" => new ToyTokenReward(config.Reward.ToyPiece!, config.Reward.ToyValue),
+        (RewardSourceKind.ToyToken, _) => new ToyTokenReward(config.Reward.ToyPiece!, config.Reward.ToyValue),
+        (_, RewardMode.Sentence) => new SentenceReward(new VerifierReward(config.Reward), config.Reward.SentenceMomentum),
         _ => new VerifierReward(config.Reward),
     };
 
     private static void SaveCheckpoint(string output, TrainerConfig config, FiSAOTrainer trainer, IRewardSource rewards)
     {
-        var sentence = rewards is VerifierReward v ? v.SentenceStatistics : (0, 1, 0);
+        var sentence = rewards is SentenceReward s ? s.Statistics : (0, 1, 0);
         var state = new CheckpointState
         {
             StepsDone = trainer.StepsDone,

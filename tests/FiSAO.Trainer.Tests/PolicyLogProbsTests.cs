@@ -1,33 +1,30 @@
+using FiSAO.Models.Imaging;
 using FiSAO.Models.Llava;
 using FiSAO.Models.Lora;
-using FiSAO.Models.Tests.Llava.Support;
-using FiSAO.Models.Tests.Support;
 using FiSAO.Models.Torch;
+using FiSAO.Trainer.Ppo;
+using FiSAO.Trainer.Rollouts;
+using FiSAO.Trainer.Tests.Support;
 using TorchSharp;
-using static TorchSharp.torch;
 
-namespace FiSAO.Models.Tests.Llava;
+namespace FiSAO.Trainer.Tests;
 
-/// <summary>The calls a PPO step makes, end to end on a tiny llava-hf folder.</summary>
-public sealed class LlavaPolicyTests : IDisposable
+/// <summary>The calls a PPO step makes, end to end on the tiny llava-hf folder (moved here with PolicyBatch from FiSAO.Models).</summary>
+public sealed class PolicyLogProbsTests
 {
-    private static readonly TinyLlavaCheckpoint Tiny = TinyLlavaCheckpoint.Create();
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Fact]
     public void Rollout_then_policy_and_reference_log_probs_then_adapters_saved_and_reloaded()
     {
-        var folder = Tiny.Write(_dir.Sub("model"), new LlavaFolderOptions { CurrentLayout = true, Sharded = true });
+        var folder = TinyPolicy.Directory;
         using var policy = LlavaPolicy.Load(folder, TorchTarget.Cpu(), new LoraConfig { Rank = 4, Alpha = 8, Dropout = 0 });
-        Assert.Equal(LlavaKeyLayout.Current, policy.CheckpointLayout);
 
         using var scope = torch.NewDisposeScope();
-        var features = policy.ImageFeatures(torch.tensor(Tiny.Pixels(2, seed: 1), Tiny.PixelShape(2)));
+        var source = new ShapesPromptSource(5, 16, "Describe this image.");
+        var images = ClipImageProcessor.FromDirectory(folder);
+        var features = policy.ImageFeatures(images.Preprocess([(ReadOnlyMemory<byte>)source.Get(0).Image, source.Get(1).Image]));
         var prompts = PromptBatch.LeftPadded([policy.EncodePrompt("the dog."), policy.EncodePrompt("a cat")], policy.Tokenizer.PadId!.Value);
         var rollout = policy.GenerateFromFeatures(prompts, features, new GenerationOptions { MaxNewTokens = 6, Seed = 3 });
-        using var batch = rollout.ToPolicyBatch();
+        using var batch = PolicyBatch.From(rollout);
 
         // Fresh adapters (B = 0): pi_theta = pi_ref = the rollout's pi_old.
         var logp = policy.ResponseLogProbs(batch, features);
@@ -50,8 +47,9 @@ public sealed class LlavaPolicyTests : IDisposable
             TensorAssert.Close(logp.detach(), policy.ReferenceLogProbs(batch, features), 0, 0, "pi_ref unchanged");
             Assert.True(policy.Adapters!.Enabled);
 
-            policy.SaveAdapters(_dir.Sub("adapter"), LlavaKeyLayout.Current);
-            using var reloaded = LlavaPolicy.Load(folder, TorchTarget.Cpu(), adapterDirectory: _dir.Sub("adapter"));
+            var adapterFolder = TestDirectories.New("adapter");
+            policy.SaveAdapters(adapterFolder, LlavaKeyLayout.Current);
+            using var reloaded = LlavaPolicy.Load(folder, TorchTarget.Cpu(), adapterDirectory: adapterFolder);
             TensorAssert.Close(after, reloaded.ResponseLogProbs(batch, features), 0, 0, "reloaded adapters");
         }
     }
