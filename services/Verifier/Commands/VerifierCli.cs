@@ -64,8 +64,9 @@ public static class VerifierCli
         // subcommand; only those that take configuration (calibrate) may.
         if (command.TreatUnmatchedTokensAsErrors)
             errors.AddRange(parse.UnmatchedTokens.Select(token => $"Unrecognized argument '{token}'."));
-        // Serving takes only --switches and their values, so a bare first word is a mistyped subcommand, not a setting.
-        if (command is RootCommand && args.Length > 0 && !args[0].StartsWith('-'))
+        // Serving takes switches (--key value, /key value) and key=value settings, so a bare first word is a mistyped
+        // subcommand, not a setting.
+        if (command is RootCommand && args.Length > 0 && IsBareWord(args[0]))
             errors.Add($"Unknown command '{args[0]}': the commands are {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}.");
         if (errors.Count > 0)
         {
@@ -78,6 +79,8 @@ public static class VerifierCli
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false },
             cancellationToken);
     }
+
+    static bool IsBareWord(string token) => token.Length > 0 && char.IsLetter(token[0]) && token.All(c => char.IsLetterOrDigit(c) || c is '-' or '_');
 
     /// <summary>One line: the command and its options, required ones bare, the others in brackets.</summary>
     static string Usage(Command command) => command.Name + " " + string.Join(" ", command.Options.Where(o => !o.Hidden).Select(o =>

@@ -50,6 +50,14 @@ public class VerifierCliTests
         Assert.Equal(args, served);
     }
 
+    [Fact]
+    public async Task Settings_in_key_equals_value_form_are_served_not_taken_for_a_command()
+    {
+        var (code, _, error, served) = await Run("Verifier:Device=cpu", "--data-dir", "/data");
+        Assert.True(code == 0, error);
+        Assert.Equal(["Verifier:Device=cpu", "--data-dir", "/data"], served!);
+    }
+
     [Theory]
     [InlineData("frobnicate")]
     [InlineData("--model")]
