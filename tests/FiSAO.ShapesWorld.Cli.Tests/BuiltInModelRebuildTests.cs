@@ -12,8 +12,8 @@ namespace FiSAO.ShapesWorld.Cli.Tests;
 /// file must be byte-identical. Elsewhere float sums may round differently and training drifts, so the weights and
 /// calibration are compared by their scores: mu_gt and mu_hal (mean S of correct / hallucinated mentions on the 600
 /// calibration scenes) each within 10 % of the stored separation mu_gt - mu_hal, and the other files byte for byte.
-/// Takes one full training on one thread: about 7 minutes of CPU time (measured: 2,409 s wall on the project machine
-/// while its load average was 25-37, 7 min of CPU; the test output prints the time).
+/// Takes one full training on one thread: about 7 minutes of CPU time (measured on the project machine while other
+/// builds ran: 991 s wall at load average ~20, byte-identical; 2,409 s at 25-37; the test output prints the time).
 /// </summary>
 public sealed class BuiltInModelRebuildTests(ITestOutputHelper output) : IDisposable
 {

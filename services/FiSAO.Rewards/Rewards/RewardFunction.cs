@@ -39,7 +39,9 @@ public readonly record struct RewardThresholds(
 
 /// <summary>
 /// Eq. 8 with the Appendix A.1.5 normalisation, for one <see cref="Calibration"/> and one
-/// <see cref="RewardSettings"/> (copied at construction). Immutable and thread-safe.
+/// <see cref="RewardSettings"/> (copied at construction), or explicitly uncalibrated (<see cref="Uncalibrated"/>:
+/// scores are still reported by <see cref="Score"/>, rewards are not invented). What the verifier holds and the one
+/// loop from scored mentions to token rewards. Immutable and thread-safe.
 /// <list type="bullet">
 /// <item><c>S &gt; mu_gt + lambda</c>: <c>r = (S - (mu_gt + lambda)) / (S_max - (mu_gt + lambda))</c>.</item>
 /// <item><c>S &lt; mu_hal - lambda</c>: <c>r = (S - (mu_hal - lambda)) / D</c>, <c>D = (mu_hal - lambda) - S_min</c>
@@ -55,8 +57,14 @@ public readonly record struct RewardThresholds(
 /// </summary>
 public sealed class RewardFunction
 {
-    private readonly RewardSettings _settings;
+    /// <summary>Reason used when no calibration was supplied.</summary>
+    public const string NoCalibrationReason = "no calibration loaded: rewards need mu_gt, mu_hal, S_min and S_max (Eq. 7)";
 
+    private readonly RewardSettings _settings;
+    private readonly Calibration? _calibration;
+    private readonly RewardThresholds _thresholds;
+
+    /// <summary>A calibrated reward function (same as <see cref="Calibrated"/>).</summary>
     /// <exception cref="InvalidRewardSettingsException">The settings are invalid.</exception>
     /// <exception cref="InvalidCalibrationException">The calibration is invalid, inverted (mu_hal &gt; mu_gt),
     /// or was made with another mention template than <see cref="RewardSettings.MentionTemplate"/>.</exception>
@@ -66,7 +74,6 @@ public sealed class RewardFunction
         ArgumentNullException.ThrowIfNull(calibration);
         _settings = settings.Clone();
         _settings.ThrowIfInvalid();
-
         var errors = calibration.Validate().ToList();
         if (errors.Count == 0 && calibration.IsInverted)
         {
@@ -89,7 +96,7 @@ public sealed class RewardFunction
             throw new InvalidCalibrationException(errors);
         }
 
-        Calibration = calibration;
+        _calibration = calibration;
         var lambda = _settings.Margin;
         var (sMin, sMax) = _settings.ScoreBounds == ScoreBoundsSource.Explicit
             ? (_settings.SMin!.Value, _settings.SMax!.Value)
@@ -99,17 +106,48 @@ public sealed class RewardFunction
         var negativeReference = _settings.HallucinationDenominator == HallucinationDenominator.PaperLiteral
             ? calibration.MuGt - lambda
             : lower;
-        Thresholds = new RewardThresholds(upper, lower, sMin, sMax, sMax - upper, negativeReference - sMin);
+        _thresholds = new RewardThresholds(upper, lower, sMin, sMax, sMax - upper, negativeReference - sMin);
     }
 
-    public Calibration Calibration { get; }
 
+    private RewardFunction(RewardSettings settings, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        _settings = settings.Clone();
+        _settings.ThrowIfInvalid();
+        UncalibratedReason = reason;
+    }
+
+    /// <summary>Calibrated when <paramref name="calibration"/> is given, otherwise uncalibrated with <see cref="NoCalibrationReason"/>.</summary>
+    /// <exception cref="InvalidRewardSettingsException">The settings are invalid.</exception>
+    /// <exception cref="InvalidCalibrationException">The calibration is unusable (see the constructor).</exception>
+    public static RewardFunction Create(RewardSettings settings, Calibration? calibration) =>
+        calibration is null ? Uncalibrated(settings, NoCalibrationReason) : Calibrated(settings, calibration);
+
+    /// <inheritdoc cref="RewardFunction(RewardSettings, Calibration)"/>
+    public static RewardFunction Calibrated(RewardSettings settings, Calibration calibration) => new(settings, calibration);
+
+    /// <summary>The explicit uncalibrated state: scores are reported, rewards are not invented; <paramref name="reason"/> says why.</summary>
+    /// <exception cref="InvalidRewardSettingsException">The settings are invalid.</exception>
+    public static RewardFunction Uncalibrated(RewardSettings settings, string reason) => new(settings, reason);
+
+    public bool IsCalibrated => _calibration is not null;
+
+    /// <summary>Why rewards are not computed; null when calibrated.</summary>
+    public string? UncalibratedReason { get; }
+
+    /// <summary>The baselines (Eq. 7).</summary>
+    /// <exception cref="InvalidOperationException">Uncalibrated.</exception>
+    public Calibration Calibration => _calibration ?? throw Uncalibrated();
+
+    /// <summary>Eq. 8's thresholds and denominators.</summary>
+    /// <exception cref="InvalidOperationException">Uncalibrated.</exception>
+    public RewardThresholds Thresholds => IsCalibrated ? _thresholds : throw Uncalibrated();
     /// <summary>A copy of the settings in use.</summary>
     public RewardSettings Settings => _settings.Clone();
 
     public RewardPlacement Placement => _settings.Placement;
-
-    public RewardThresholds Thresholds { get; }
 
     /// <summary>Eq. 8 reward for score <paramref name="score"/>.</summary>
     /// <exception cref="ArgumentException">The score is NaN or infinite.</exception>
@@ -151,23 +189,51 @@ public sealed class RewardFunction
     }
 
     /// <summary>Reward of each mention, then placed on its tokens per <see cref="RewardSettings.Placement"/>.</summary>
-    public float[] AssignToTokens(int tokenCount, IReadOnlyList<ScoredMention> mentions)
+    /// <exception cref="InvalidOperationException">Uncalibrated.</exception>
+    public float[] AssignToTokens(int tokenCount, IReadOnlyList<ScoredMention> mentions) =>
+        Score(tokenCount, mentions).TokenRewards ?? throw Uncalibrated();
+
+    /// <summary>
+    /// Scores and rewards of a response of <paramref name="tokenCount"/> tokens with the given scored mentions: the
+    /// one loop. Spans and scores are validated the same way whether calibrated or not; uncalibrated, each mention
+    /// keeps its score and gets no reward.
+    /// </summary>
+    public TokenRewardResult Score(int tokenCount, IReadOnlyList<ScoredMention> mentions)
     {
         ArgumentNullException.ThrowIfNull(mentions);
+        if (tokenCount < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tokenCount), $"Token count must be >= 0; got {tokenCount}.");
+        }
+
+        var results = new MentionRewardResult[mentions.Count];
         var rewards = new MentionReward[mentions.Count];
         for (var i = 0; i < mentions.Count; i++)
         {
             var m = mentions[i];
+            TokenRewards.ValidateSpan(i, m.TokenStart, m.TokenEnd, tokenCount);
             if (!double.IsFinite(m.Score))
             {
                 throw new ArgumentException($"Mention #{i} [{m.TokenStart}, {m.TokenEnd}) has score {F(m.Score)}; scores must be finite.", nameof(mentions));
             }
 
-            rewards[i] = new MentionReward(m.TokenStart, m.TokenEnd, Reward(m.Score));
+            if (!IsCalibrated)
+            {
+                results[i] = new MentionRewardResult(m.TokenStart, m.TokenEnd, m.Score, null, null, false);
+                continue;
+            }
+
+            var outcome = Evaluate(m.Score);
+            results[i] = new MentionRewardResult(m.TokenStart, m.TokenEnd, m.Score, outcome.Reward, outcome.Branch, outcome.Clipped);
+            rewards[i] = new MentionReward(m.TokenStart, m.TokenEnd, outcome.Reward);
         }
 
-        return TokenRewards.Assign(tokenCount, rewards, _settings.Placement);
+        return IsCalibrated
+            ? new TokenRewardResult(true, null, results, TokenRewards.Assign(tokenCount, rewards, _settings.Placement))
+            : new TokenRewardResult(false, UncalibratedReason, results, null);
     }
+
+    private InvalidOperationException Uncalibrated() => new($"The reward function is uncalibrated: {UncalibratedReason}");
 
     private static string F(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

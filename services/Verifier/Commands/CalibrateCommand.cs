@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using FiSAO.Rewards;
 using FiSAO.Verifier.Extensions;
 using FiSAO.Verifier.Scoring;
@@ -7,51 +9,60 @@ using FiSAO.Verifier.Hosting;
 namespace FiSAO.Verifier.Commands;
 
 /// <summary>
-/// <c>calibrate --model DIR --samples FILE.jsonl --out FILE.json [verifier options]</c>: computes the Eq. 7 baselines
-/// with the same engine the service runs and writes the calibration JSON that <c>--calibration</c> loads at start.
+/// <c>calibrate --samples FILE.jsonl --out FILE.json [--model DIR ...]</c>: computes the Eq. 7 baselines
+/// with the same engine the service runs, built through the same start-up code but without a web host, and writes the calibration JSON that <c>--calibration</c> loads at start.
 /// The samples are the project's one samples.jsonl format (<see cref="CalibrationSampleFile"/>: image, text/caption or
 /// tokens, objects as a list of names or a map name → count), e.g. what <c>fisao-trainer calibrate</c> wrote.
 /// </summary>
 public static class CalibrateCommand
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error)
     {
-        string? samplesPath = null, outPath = null;
-        var rest = new List<string>();
-        for (int i = 0; i < args.Length; i++)
+        var samplesOption = new Option<string>("--samples") { Description = "Labelled samples (samples.jsonl: image, text or tokens, objects)", Required = true, HelpName = "FILE.jsonl" };
+        var outOption = new Option<string>("--out") { Description = "Where to write the calibration file --calibration loads", Required = true, HelpName = "FILE" };
+        var command = new Command("calibrate", "Eq. 7 baselines from labelled samples, with the engine the service runs (no web host)")
         {
-            if (args[i] == "--samples" && i + 1 < args.Length) samplesPath = args[++i];
-            else if (args[i] == "--out" && i + 1 < args.Length) outPath = args[++i];
-            else rest.Add(args[i]);
-        }
-        if (samplesPath is null || outPath is null)
-        {
-            error.WriteLine("usage: calibrate --model <hf-clip-dir> --samples <samples.jsonl> --out <calibration.json> [--entities <file>] [--data-dir <dir>]");
-            return 2;
-        }
+            TreatUnmatchedTokensAsErrors = false,   // --Verifier:Setting value pairs, as when serving
+        };
+        command.Options.Add(samplesOption);
+        command.Options.Add(outOption);
+        foreach (var option in EngineOptions.Create()) command.Options.Add(option);
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(samplesOption)!, parse.GetValue(outOption)!,
+            EngineOptions.ConfigurationArgs(parse), output, error, cancellationToken));
+        return command;
+    }
 
+    /// <summary>The subcommand's arguments (after <c>calibrate</c>), parsed as <c>FiSAO.Verifier calibrate ...</c> parses them.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
+        VerifierCli.RunAsync(["calibrate", .. args], output, error);
+
+    static async Task<int> RunAsync(string samplesPath, string outPath, string[] configurationArgs, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
+    {
         List<CalibrationSampleInput> samples;
         try { samples = ReadSamples(samplesPath); }
         catch (Exception e) when (e is IOException or JsonException or InvalidDataException or UnauthorizedAccessException)
         {
             error.WriteLine($"calibrate: cannot read samples: {e.Message}");
-            return 2;
+            return VerifierCli.UsageError;
         }
 
-        var builder = WebApplication.CreateBuilder(rest.ToArray());
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddVerifier(rest.ToArray());
-        await using var app = builder.Build();
+        // The engine through the same registration the web host uses (AddVerifierEngine), without a web host.
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddVerifierCommandLine(configurationArgs).Build();
+        var services = new ServiceCollection()
+            .AddLogging(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
+            .AddVerifierEngine(configuration);
+        await using var provider = services.BuildServiceProvider();
         VerifierEngine engine;
-        try { engine = app.Services.GetRequiredService<VerifierEngine>(); }
-        catch (VerifierStartupException e)
+        try { engine = provider.GetRequiredService<VerifierEngine>(); }
+        catch (Exception e) when (e is VerifierStartupException or OptionsValidationException)
         {
             error.WriteLine($"calibrate: {e.Message}");
-            return 2;
+            return VerifierCli.UsageError;
         }
 
         CalibrationOutcome outcome;
-        try { outcome = await engine.CalibrateAsync(samples, apply: false, CancellationToken.None); }
+        try { outcome = await engine.CalibrateAsync(samples, apply: false, cancellationToken); }
         catch (VerifierException e)
         {
             error.WriteLine($"calibrate: {e.Message}");

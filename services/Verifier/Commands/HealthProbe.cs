@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -19,28 +20,37 @@ public static class HealthProbe
     public const int UsageError = 2;
     public const int NoAnswer = 3;
 
-    const string Usage = "usage: health [--address http://127.0.0.1:5000] [--service NAME] [--timeout SECONDS]";
-
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error)
     {
-        string? address = null;
-        var service = "";
-        var timeout = TimeSpan.FromSeconds(3);
-        for (int i = 0; i < args.Length; i++)
+        var addressOption = new Option<string>("--address") { Description = "The verifier (default: this machine's verifier port)", HelpName = "URL" };
+        var serviceOption = new Option<string>("--service") { Description = "Service name to check (default: the server)", HelpName = "NAME", DefaultValueFactory = _ => "" };
+        var timeoutOption = new Option<double>("--timeout")
         {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            switch (args[i])
+            Description = "Seconds to wait for the answer", HelpName = "SECONDS", DefaultValueFactory = _ => 3,
+            CustomParser = result =>
             {
-                case "--address" when value is not null: address = value; i++; break;
-                case "--service" when value is not null: service = value; i++; break;
-                case "--timeout" when value is not null && double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0:
-                    timeout = TimeSpan.FromSeconds(seconds); i++; break;
-                default:
-                    error.WriteLine($"health: unexpected argument '{args[i]}'");
-                    error.WriteLine(Usage);
-                    return UsageError;
-            }
-        }
+                if (result.Tokens.Count == 0) return 3;
+                if (double.TryParse(result.Tokens[0].Value, System.Globalization.NumberStyles.Float,
+                        System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0) return seconds;
+                result.AddError($"--timeout must be a positive number of seconds, not '{result.Tokens[0].Value}'.");
+                return 0;
+            },
+        };
+        var command = new Command("health", "gRPC health check of a running verifier (exit 0 serving, 1 not serving, 3 unreachable)")
+        {
+            addressOption, serviceOption, timeoutOption,
+        };
+        command.SetAction((parse, _) => CheckAsync(parse.GetValue(addressOption), parse.GetValue(serviceOption) ?? "",
+            TimeSpan.FromSeconds(parse.GetValue(timeoutOption)), output, error));
+        return command;
+    }
+
+    /// <summary>The subcommand's arguments (after <c>health</c>), parsed as <c>FiSAO.Verifier health ...</c> parses them.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
+        VerifierCli.RunAsync(["health", .. args], output, error);
+
+    static async Task<int> CheckAsync(string? address, string service, TimeSpan timeout, TextWriter output, TextWriter error)
+    {
         address ??= DefaultAddress(Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS"), Environment.GetEnvironmentVariable("ASPNETCORE_URLS"));
         if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {

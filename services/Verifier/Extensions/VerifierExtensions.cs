@@ -30,19 +30,33 @@ public static class VerifierExtensions
         ["--admin-key"] = "Verifier:AdminApiKey",
     };
 
-    public static WebApplicationBuilder AddVerifier(this WebApplicationBuilder builder, string[] args)
-    {
-        builder.Configuration.AddCommandLine(args, SwitchMappings);
-        // Kestrel warns that cleartext HTTP/2 is off; CleartextHttp2 turns it on per connection, so the warning misleads.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
-        var options = builder.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>() ?? new VerifierOptions();
-        var rewards = builder.Configuration.GetSection($"{VerifierOptions.Section}:Rewards").Get<RewardSettings>() ?? new RewardSettings();
-        var services = builder.Services;
+    /// <summary>The run contract's switches (<see cref="SwitchMappings"/>) and <c>--Verifier:Setting value</c> pairs.</summary>
+    public static IConfigurationBuilder AddVerifierCommandLine(this IConfigurationBuilder configuration, string[] args) =>
+        configuration.AddCommandLine(args, SwitchMappings);
 
-        services.AddOptions<VerifierOptions>().Bind(builder.Configuration.GetSection(VerifierOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+    /// <summary>
+    /// The engine and its settings from configuration: what the web host serves and what the subcommands (e.g.
+    /// <c>calibrate</c>) build without a web host, so both start the engine through the same code.
+    /// </summary>
+    public static IServiceCollection AddVerifierEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        var rewards = configuration.GetSection($"{VerifierOptions.Section}:Rewards").Get<RewardSettings>() ?? new RewardSettings();
+        services.AddOptions<VerifierOptions>().Bind(configuration.GetSection(VerifierOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(rewards);
         services.AddSingleton(sp => VerifierStartup.CreateEngine(sp.GetRequiredService<IOptions<VerifierOptions>>().Value,
             rewards, sp.GetRequiredService<ILoggerFactory>()));
+        return services;
+    }
+
+    public static WebApplicationBuilder AddVerifier(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.Configuration.AddVerifierCommandLine(args);
+        // Kestrel warns that cleartext HTTP/2 is off; CleartextHttp2 turns it on per connection, so the warning misleads.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
+        var options = builder.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>() ?? new VerifierOptions();
+        var services = builder.Services;
+
+        services.AddVerifierEngine(builder.Configuration);
         services.AddHostedService<CalibrationWatcher>();
 
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -122,7 +122,7 @@ public static class VerifierStartup
         if (mismatches.Count > 0)
             throw new VerifierStartupException($"The calibration '{options.CalibrationPath}' was made for another set-up: " +
                                                string.Join("; ", mismatches) + ". Calibrate again for this model.");
-        try { TokenRewarder.Calibrated(settings, calibration); }
+        try { RewardFunction.Calibrated(settings, calibration); }
         catch (InvalidCalibrationException e)
         {
             throw new VerifierStartupException($"The calibration '{options.CalibrationPath}' cannot be used: {e.Message}", e);

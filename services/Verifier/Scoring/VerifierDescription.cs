@@ -39,7 +39,7 @@ public static class VerifierDescriptions
             model.Clip.LogitScale, model.Target.ToString(),
             new EntitySetDescription(engine.Entities.Counts.Entities, engine.Entities.Counts.SurfaceForms,
                 engine.Entities.ContentHash, engine.EntitySetSource),
-            rewarder.IsCalibrated, rewarder.UncalibratedReason, rewarder.Function?.Calibration, engine.Settings,
+            rewarder.IsCalibrated, rewarder.UncalibratedReason, rewarder.IsCalibrated ? rewarder.Calibration : null, engine.Settings,
             engine.Limits, engine.Batching) { CalibrationId = calibrationId };
     }
 }

@@ -60,7 +60,7 @@ public sealed class VerifierEngine : IDisposable
     public LimitsOptions Limits { get; }
     public BatchingOptions Batching { get; }
     public RewardSettings Settings => _settings;
-    public TokenRewarder Rewarder => _active.Rewarder;
+    public RewardFunction Rewarder => _active.Rewarder;
 
     /// <summary>The id of the calibration served when a request pins none (null: uncalibrated).</summary>
     public string? CalibrationId => _active.Id;
