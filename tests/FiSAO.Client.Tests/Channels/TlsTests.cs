@@ -12,26 +12,12 @@ namespace FiSAO.Client.Tests.Channels;
 /// </summary>
 public sealed class TlsTests : IAsyncLifetime
 {
-    readonly string _root = Directory.CreateTempSubdirectory("fisao-tls-").FullName;
-    TestCertificates _certs = null!;
-    VerifierProcess _verifier = null!;
-    string _https = "";
+    MutualTlsVerifier _tls = null!;
+    TestCertificates _certs => _tls.Certificates;
+    string _https => _tls.HttpsAddress;
 
-    public async Task InitializeAsync()
-    {
-        _certs = TestCertificates.Create(Path.Combine(_root, "certs"));
-        int http = FreePort.Next(), tls = FreePort.Next();
-        _https = $"https://127.0.0.1:{tls}";
-        _verifier = await VerifierProcess.StartAsync(TinyVerifierModel.ModelDirectory, TinyVerifierModel.DataDirectory,
-            new Dictionary<string, string>
-            {
-                ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{http}",
-                ["Kestrel:Endpoints:Https:Url"] = _https,
-                ["Kestrel:Endpoints:Https:Certificate:Path"] = _certs.ServerCertPath,
-                ["Kestrel:Endpoints:Https:Certificate:KeyPath"] = _certs.ServerKeyPath,
-                ["Verifier:ClientCaPath"] = _certs.CaPath,
-            }, port: http);
-    }
+    public async Task InitializeAsync() =>
+        _tls = await MutualTlsVerifier.StartAsync(TinyVerifierModel.ModelDirectory, TinyVerifierModel.DataDirectory);
 
     [Fact]
     public async Task A_client_with_the_ca_and_its_certificate_scores_over_grpc_and_rest()
@@ -93,9 +79,5 @@ public sealed class TlsTests : IAsyncLifetime
         return handler;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _verifier.DisposeAsync();
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
-    }
+    public async Task DisposeAsync() => await _tls.DisposeAsync();
 }

@@ -12,20 +12,8 @@ using FiSAO.Trainer.Rollouts;
 namespace FiSAO.Trainer.Evaluation;
 
 /// <summary>What <c>fisao-trainer evaluate</c> runs.</summary>
-public sealed record BenchmarkOptions
+public sealed record BenchmarkOptions : CocoPolicyOptions
 {
-    public required string Policy { get; init; }
-    public string? Adapters { get; init; }
-
-    /// <summary>Where the policy runs (policy.device / policy.dtype: cpu or cuda[:N]; fp32, fp16 or bf16).</summary>
-    public string Device { get; init; } = "cpu";
-    public string DType { get; init; } = "fp32";
-    public required string Coco { get; init; }
-    public string CocoSplit { get; init; } = CocoDataset.DefaultSplit;
-
-    /// <summary>An entity list (the verifier's entities.txt) for a world that is not COCO's: every entity is judged. Null:
-    /// CHAIR's own COCO vocabulary, read as Rohrbach et al. read captions.</summary>
-    public string? Entities { get; init; }
     public bool Chair { get; init; }
     public IReadOnlyList<PopeSplit> PopeSplits { get; init; } = [];
 
@@ -70,13 +58,11 @@ public static class CocoBenchmarks
     {
         var watch = Stopwatch.StartNew();
         var dataset = CocoReader.Read(o.Coco, o.CocoSplit);
-        var chair = o.Entities is null
-            ? new ChairEvaluator()
-            : new ChairEvaluator(EntitySet.Load(o.Entities), ChairMatching.Extended, ChairVocabulary.AllEntities);
+        var chair = o.ChairJudge();
         var objects = new CocoObjects(chair);
         var itemsPath = BenchmarkOptions.ItemsPath(o.Out);
         using var items = new StreamWriter(itemsPath) { NewLine = "\n" };
-        using var policy = LlavaPolicy.Load(o.Policy, TorchTarget.Parse(o.Device, o.DType), adapterDirectory: o.Adapters);
+        using var policy = o.LoadPolicy();
 
         ChairSummary? chairSummary = null;
         if (o.Chair)

@@ -13,19 +13,8 @@ using ChairVerdict = FiSAO.Rewards.Chair.MentionVerdict; // CHAIR's verdict agai
 namespace FiSAO.Trainer.Rewards;
 
 /// <summary>What <c>fisao-trainer calibrate</c> runs.</summary>
-public sealed record CalibrationRunOptions
+public sealed record CalibrationRunOptions : CocoPolicyOptions
 {
-    public required string Policy { get; init; }
-    public string? Adapters { get; init; }
-
-    /// <summary>Where the policy runs (policy.device / policy.dtype: cpu or cuda[:N]; fp32, fp16 or bf16).</summary>
-    public string Device { get; init; } = "cpu";
-    public string DType { get; init; } = "fp32";
-    public required string Coco { get; init; }
-    public string CocoSplit { get; init; } = CocoDataset.DefaultSplit;
-
-    /// <summary>Entity list of a world that is not COCO (every entity judged); null: CHAIR's COCO vocabulary.</summary>
-    public string? Entities { get; init; }
     public required string Verifier { get; init; }
     public int Samples { get; init; } = 500;
     public long Seed { get; init; }
@@ -59,13 +48,11 @@ public static class CocoCalibration
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var dataset = CocoReader.Read(o.Coco, o.CocoSplit);
-        var chair = o.Entities is null
-            ? new ChairEvaluator()
-            : new ChairEvaluator(EntitySet.Load(o.Entities), ChairMatching.Extended, ChairVocabulary.AllEntities);
+        var chair = o.ChairJudge();
         var source = CocoPromptSource.Sample(dataset, new CocoObjects(chair), o.Samples, o.Seed, o.Prompt);
         var samples = new List<PromptSample>(source.Count);
         var responses = new List<GeneratedSequence>(source.Count);
-        using (var policy = LlavaPolicy.Load(o.Policy, TorchTarget.Parse(o.Device, o.DType), adapterDirectory: o.Adapters))
+        using (var policy = o.LoadPolicy())
         {
             GenerationOptions Options(int start, int count) => new()
             {
