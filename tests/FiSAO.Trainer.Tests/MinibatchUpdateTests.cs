@@ -6,6 +6,7 @@ using FiSAO.Trainer.Configuration;
 using FiSAO.Trainer.Ppo;
 using FiSAO.Trainer.Rollouts;
 using FiSAO.Trainer.Tests.Support;
+using TensorAssert = FiSAO.Models.Tests.Support.TensorAssert;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -68,7 +69,7 @@ public sealed class MinibatchUpdateTests
         foreach (var (name, grad) in expected)
         {
             Assert.True(grad.Any(g => g != 0), $"{name}: no gradient");
-            TensorAssert.CloseValues(grad, actual[name], 1e-6 * grad.Max(Math.Abs), 1e-6, $"{what}: {name}");
+            TensorAssert.CloseValues([.. grad.Select(g => (double)g)], actual[name], 1e-6 * grad.Max(Math.Abs), 1e-6, $"{what}: {name}");
         }
     }
 

@@ -5,6 +5,7 @@ using FiSAO.Models.Torch;
 using FiSAO.Trainer.Ppo;
 using FiSAO.Trainer.Rollouts;
 using FiSAO.Trainer.Tests.Support;
+using TensorAssert = FiSAO.Models.Tests.Support.TensorAssert;
 using TorchSharp;
 
 namespace FiSAO.Trainer.Tests;
