@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using FiSAO.Models.Llava;
 using FiSAO.Models.Torch;
@@ -111,7 +112,7 @@ public static class OwnCaptionsFigure1
                 .Where(g => g.Any(m => m.Hallucinated) && g.Any(m => !m.Hallucinated))
                 .ToDictionary(g => g.Key, g => Round(Auroc.Compute(g.Select(m => (m.Score, !m.Hallucinated))))),
         };
-        File.WriteAllText(Path.Combine(folder, "figure1.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(Path.Combine(folder, "figure1.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
         return json;
     }
 
