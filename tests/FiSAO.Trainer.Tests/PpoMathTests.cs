@@ -49,6 +49,32 @@ public sealed class PpoMathTests
     }
 
     [Fact]
+    public void Returns_to_go_sum_the_discounted_rewards_of_the_row_from_each_token_on_and_ignore_padding()
+    {
+        // gamma 0.5, row 0 R = [0.1, -0.2, 1]: G2 = 1; G1 = -0.2 + 0.5 * 1 = 0.3; G0 = 0.1 + 0.5 * 0.3 = 0.25.
+        // Row 1: one real token R = 0.4, padding holding 7s (must not flow back): G0 = 0.4, padding 0.
+        using var rewards = T([0.1f, -0.2f, 1f, 0.4f, 7f, 7f], 2, 3);
+        using var mask = T([1f, 1f, 1f, 1f, 0f, 0f], 2, 3);
+        using var returns = PpoMath.ReturnsToGo(rewards, mask, 0.5);
+        Near([0.25f, 0.3f, 1f, 0.4f, 0f, 0f], returns);
+    }
+
+    [Fact]
+    public void With_gamma_1_a_sentence_reward_on_the_last_token_reaches_every_token_minus_the_kl_terms_to_go()
+    {
+        // Row 0: r = [0, 0, 1] (sentence reward on the last token), log pi_old - log pi_ref = [0.1, 0.2, 0.3], xi = 1:
+        //   R = [-0.1, -0.2, 0.7]; A = G = [1 - 0.6, 1 - 0.5, 1 - 0.3] = [0.4, 0.5, 0.7].
+        // Row 1 (two tokens, padded): r = [0, -1], KL = [0.5, 0] -> R = [-0.5, -1]; A = [-1.5, -1], padding 0.
+        using var r = T([0f, 0f, 1f, 0f, -1f, 0f], 2, 3);
+        using var old = T([-1.1f, -1.2f, -1.3f, -0.5f, -2f, -4f], 2, 3);
+        using var reference = T([-1.2f, -1.4f, -1.6f, -1f, -2f, -1f], 2, 3);
+        using var mask = T([1f, 1f, 1f, 1f, 1f, 0f], 2, 3);
+        using var rewards = PpoMath.KlPenalisedRewards(r, old, reference, mask, 1.0);
+        using var advantages = PpoMath.ReturnsToGo(rewards, mask, 1.0);
+        Near([0.4f, 0.5f, 0.7f, -1.5f, -1f, 0f], advantages);
+    }
+
+    [Fact]
     public void Token_reward_mode_uses_R_as_the_advantage_and_whitening_uses_only_real_tokens()
     {
         // Whiten([1, 2, 3, pad 100]): mean 2, biased variance 2/3 -> (x - 2) / sqrt(2/3) = [-1.224745, 0, 1.224745], pad 0.

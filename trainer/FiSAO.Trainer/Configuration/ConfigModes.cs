@@ -31,12 +31,17 @@ public enum RepeatedMentions
     [JsonStringEnumMemberName("first")] First,
 }
 
-/// <summary><c>ppo.advantage_mode</c>: A_t = R_t (the paper) or GAE over a value head.</summary>
+/// <summary>
+/// <c>ppo.advantage_mode</c>: A_t = R_t (the paper), GAE over a value head, or the return-to-go
+/// A_t = sum_{t' >= t} gamma^(t' - t) R_t' (no critic; credits a reward on a later token, e.g. the sentence reward on the
+/// last one, to every earlier token).
+/// </summary>
 [JsonConverter(typeof(ConfigModeConverter<AdvantageMode>))]
 public enum AdvantageMode
 {
     [JsonStringEnumMemberName("token-reward")] TokenReward,
     [JsonStringEnumMemberName("gae")] Gae,
+    [JsonStringEnumMemberName("return")] Return,
 }
 
 /// <summary><c>policy.attention</c>.</summary>

@@ -190,13 +190,17 @@ public sealed record PpoSettings
     /// <summary>Stop this step's PPO epochs once a minibatch's approximate KL(pi_old || pi_theta) exceeds it; 0 = off.</summary>
     [JsonPropertyName("early_stop_kl")] public double EarlyStopKl { get; init; } = 0.05;
 
-    /// <summary><c>token-reward</c> (the paper: A_t = R_t, no critic) or <c>gae</c> (value head, GAE(gamma, lambda)).</summary>
+    /// <summary>
+    /// <c>token-reward</c> (the paper: A_t = R_t, no critic), <c>gae</c> (value head, GAE(gamma, lambda)) or <c>return</c>
+    /// (A_t = sum_{t' >= t} gamma^(t' - t) R_t', no critic: with gamma = 1 a sentence reward on the last token reaches every
+    /// token, minus the KL terms to go).
+    /// </summary>
     [JsonPropertyName("advantage_mode")] public AdvantageMode AdvantageMode { get; init; } = AdvantageMode.TokenReward;
 
     [JsonPropertyName("gamma")] public double Gamma { get; init; } = 1.0;
     [JsonPropertyName("lambda")] public double Lambda { get; init; } = 0.95;
 
-    /// <summary>Whiten advantages over the batch's response tokens (default on in gae mode, off in token-reward mode).</summary>
+    /// <summary>Whiten advantages over the batch's response tokens (default on in gae mode, off in token-reward and return modes).</summary>
     [JsonPropertyName("whiten_advantages")] public bool? WhitenAdvantages { get; init; }
 
     /// <summary>Weight of the value loss in gae mode.</summary>

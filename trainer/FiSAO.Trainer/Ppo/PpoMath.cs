@@ -57,6 +57,27 @@ public static class PpoMath
         return (advantages.MoveToOuterDisposeScope(), returns.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// Returns-to-go per row, right to left: G_t = R_t + gamma G_{t+1} (G after a row's last token = 0), i.e.
+    /// G_t = sum_{t' >= t} gamma^(t' - t) R_t' over the response tokens; 0 on padding. The advantage of
+    /// <c>ppo.advantage_mode = return</c> (REINFORCE's return without a baseline): a reward on a later token (the sentence
+    /// reward on the last one) reaches every earlier token.
+    /// </summary>
+    public static Tensor ReturnsToGo(Tensor rewards, Tensor mask, double gamma)
+    {
+        using var scope = NewDisposeScope();
+        var r = rewards.shape[1];
+        using var gammaScalar = gamma.ToScalar();
+        var columns = new Tensor[r];
+        Tensor next = zeros_like(rewards.select(1, 0));
+        for (var t = r - 1; t >= 0; t--)
+        {
+            columns[t] = rewards.select(1, t).add(next * gammaScalar, Scalars.One) * mask.select(1, t);
+            next = columns[t];
+        }
+        return stack(columns, 1).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Masked mean.</summary>
     public static Tensor MaskedMean(Tensor x, Tensor mask)
     {

@@ -19,9 +19,9 @@ namespace FiSAO.Trainer.Training;
 /// FiSAO PPO, Algorithm 1, one step at a time: sample (prompt, image) pairs, generate responses with pi_theta, score
 /// every token with the reward source (the verifier), form R_t = r_t - xi (log pi_theta - log pi_ref) with pi_ref = the
 /// same model with its LoRA adapters off, then e epochs of minibatch updates on the clipped objective (Eq. 9-10) with
-/// AdamW, gradient clipping and an early stop on the approximate KL. Advantages: A_t = R_t (the paper) or GAE with a
-/// value head. Every random choice of step s derives from (seed, s), and the torch RNG state is checkpointed, so a
-/// resumed run repeats the uninterrupted one.
+/// AdamW, gradient clipping and an early stop on the approximate KL. Advantages: A_t = R_t (the paper), its return-to-go,
+/// or GAE with a value head. Every random choice of step s derives from (seed, s), and the torch RNG state is
+/// checkpointed, so a resumed run repeats the uninterrupted one.
 /// </summary>
 public sealed class FiSAOTrainer : IDisposable
 {
@@ -153,7 +153,8 @@ public sealed class FiSAOTrainer : IDisposable
 
     /// <summary>
     /// Steps 4-5 of Algorithm 1 on the scored responses: log pi_ref (adapters off), R_t = r_t - xi (log pi_old - log pi_ref),
-    /// and the advantages: A_t = R_t (the paper) or GAE over the value head's V_old; whitened when configured.
+    /// and the advantages: A_t = R_t (the paper), the return-to-go of R, or GAE over the value head's V_old; whitened when
+    /// configured.
     /// </summary>
     private Rollout MakeRollout(PolicyBatch batch, Tensor features, IReadOnlyList<ResponseRewards> scored)
     {
@@ -184,7 +185,7 @@ public sealed class FiSAOTrainer : IDisposable
         }
         else
         {
-            advantages = rewards;
+            advantages = ppo.AdvantageMode == AdvantageMode.Return ? PpoMath.ReturnsToGo(rewards, mask, ppo.Gamma) : rewards;
             returns = zeros_like(rewards);
             oldValues = zeros_like(rewards);
         }
