@@ -1,3 +1,4 @@
+using FiSAO.Trainer.Configuration;
 using FiSAO.Trainer.Demo;
 using FiSAO.Trainer.Evaluation;
 
@@ -48,5 +49,30 @@ public sealed class Table4SelectionTests
         Assert.Equal(0.02, s.StandardDeviation, 10);
         Assert.Equal("12.0 ± 2.0", s.Format(percent: true));
         Assert.Equal(0, SeedSpread.Of([3.0]).StandardDeviation);
+    }
+}
+
+/// <summary>Each Table 4 arm's settings on the demo's PPO config: what the arm claims to train.</summary>
+public sealed class Table4ArmConfigTests
+{
+    [Theory]
+    [InlineData("sentence", "sentence", "return")]
+    [InlineData("token", "token", "token-reward")]
+    [InlineData("token-return", "token", "return")]
+    [InlineData("best-of-8-sft", "token", "token-reward")]
+    public void An_arm_sets_its_reward_granularity_and_advantage_estimator_and_the_grid_its_xi_and_rate(string arm, string mode, string estimator)
+    {
+        var a = Table4Arm.Named(arm);
+        var setting = a.Grid([0.02], [5e-4])[0];
+        var config = ShapesDemo.PpoConfig("policy", "http://127.0.0.1:1", "coco", "entities.txt", "out", steps: 7, threads: 1,
+            [.. a.Overrides, .. setting.Overrides, "run.seed=12"]);
+        Assert.Equal(mode, config.Reward.Mode.Name());
+        Assert.Equal(estimator, config.Ppo.AdvantageMode.Name());
+        Assert.Equal(1.0, config.Ppo.Gamma);
+        Assert.Equal(5e-4, config.Ppo.LearningRate);
+        Assert.Equal(a.Kind == Table4ArmKind.Ppo ? 0.02 : 0.01, config.Ppo.Xi);
+        Assert.Equal(12, config.Run.Seed);
+        Assert.Equal(7, config.Run.Steps);
+        Assert.False(config.Ppo.Whiten);
     }
 }

@@ -240,7 +240,7 @@ public static class ShapesDemo
     /// <summary>The PPO prompts' scenes (exported as the COCO train split).</summary>
     private static TrainerConfig Train(ShapesDemoOptions o, string warm, string verifier, RewardMode mode, string coco, string entities) =>
         PpoConfig(warm, verifier, coco, entities, Path.Combine(o.OutputDirectory, $"ppo-{mode.Name()}"), o.PpoSteps, o.Threads,
-            [$"reward.mode={mode.Name()}", .. o.Overrides]);
+            [.. Table4Arm.Named(mode == RewardMode.Sentence ? "sentence" : "token").Overrides, .. o.Overrides]);
 
     /// <summary>
     /// The demo's PPO config (the documented shapes-world settings: LoRA r 8 on every projection, 16 rollouts a step,
