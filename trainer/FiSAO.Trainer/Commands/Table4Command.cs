@@ -24,12 +24,13 @@ public static class Table4Command
         var arms = new Option<string>("--arms") { Description = $"Rows to run, comma-separated: {string.Join(", ", Table4Arm.All.Select(a => a.Name))} (results.json covers every row in --out).", DefaultValueFactory = _ => string.Join(',', defaults.Arms) };
         var gridOnly = new Option<bool>("--grid-only") { Description = "Run the validation grids and the selection only." };
         var bestOfN = new Option<int>("--best-of") { Description = "n of the best-of-n SFT row.", DefaultValueFactory = _ => defaults.BestOfN };
+        var bestOfPrompts = new Option<int?>("--best-of-prompts") { Description = "Prompts the best-of-n row samples for (default: the prompts a PPO run sees, steps x 16)." };
         var calibration = new Option<int>("--calibration-scenes") { Description = "Train-split scenes the warm-up policy describes to calibrate the verifier on (Eq. 7).", DefaultValueFactory = _ => defaults.CalibrationScenes };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads.", DefaultValueFactory = _ => defaults.Threads };
         var set = new Option<string[]>("--set") { Description = "Override a key of every run's trainer config: section.key=value (repeatable); the arm's and the grid's keys win." };
         var command = new Command("shapes-table4", "Shapes world: Table 4 (base, sentence-level PPO, token-level PPO, token-level PPO with the return estimator, best-of-n + SFT) " +
             "on the test split, settings chosen on validation, several PPO seeds; Figure 1 on the warm-up policy's own captions.")
-            { output, data, remote, warm, steps, validation, test, xis, rates, selection, seeds, arms, gridOnly, bestOfN, calibration, threads, set };
+            { output, data, remote, warm, steps, validation, test, xis, rates, selection, seeds, arms, gridOnly, bestOfN, bestOfPrompts, calibration, threads, set };
         command.SetAction(parse =>
         {
             var o = parse.GetValue(output)!.FullName;
@@ -52,6 +53,7 @@ public static class Table4Command
                     Arms = [.. parse.GetValue(arms)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(a => Table4Arm.Named(a).Name)],
                     GridOnly = parse.GetValue(gridOnly),
                     BestOfN = parse.GetValue(bestOfN),
+                    BestOfNPrompts = parse.GetValue(bestOfPrompts),
                     CalibrationScenes = parse.GetValue(calibration),
                     Threads = parse.GetValue(threads),
                     Overrides = parse.GetValue(set) ?? [],

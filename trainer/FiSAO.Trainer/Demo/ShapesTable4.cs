@@ -34,6 +34,9 @@ public sealed record ShapesTable4Options
     public IReadOnlyList<long> TestSeeds { get; init; } = [11, 12, 13];
     public IReadOnlyList<string> Arms { get; init; } = [.. Table4Arm.All.Select(a => a.Name)];
     public int BestOfN { get; init; } = 8;
+
+    /// <summary>Prompts the best-of-n row samples for (null: every prompt a PPO run sees, steps x 16).</summary>
+    public int? BestOfNPrompts { get; init; }
     public int CalibrationScenes { get; init; } = 400;
     public long CalibrationSeed { get; init; } = 555;
 
@@ -138,10 +141,10 @@ public static class ShapesTable4
                 else
                 {
                     // One pool per seed, shared by the learning rates (it does not depend on them).
-                    var pool = Path.Combine(output, "best-of-n", $"seed-{seed}.jsonl");
+                    var pool = Path.Combine(output, "best-of-n", $"seed-{seed}-n{o.BestOfN}-prompts{o.BestOfNPrompts ?? config.Run.Steps * config.Run.BatchSize}.jsonl");
                     Directory.CreateDirectory(Path.GetDirectoryName(pool)!);
                     using var rewards = TrainingRun.CreateRewardSource(config);
-                    var result = BestOfNSft.Run(config, o.BestOfN, rewards, log, pool);
+                    var result = BestOfNSft.Run(config, o.BestOfN, rewards, log, pool, o.BestOfNPrompts);
                     log($"{arm.Name}: {result.Prompts} prompts x {result.N}: mean summed reward {result.MeanCandidateReward:F3} per sample, " +
                         $"{result.MeanSelectedReward:F3} selected; {result.Updates} SFT updates");
                 }
@@ -234,6 +237,7 @@ public static class ShapesTable4
             ppo_steps = o.PpoSteps,
             rollouts_per_step = 16,
             best_of_n = o.BestOfN,
+            best_of_n_prompts = o.BestOfNPrompts ?? o.PpoSteps * 16,
             selection = new { criterion = ValidationSelection.Criterion, split = splits.Validation.Name, seed = o.SelectionSeed },
             test_seeds = o.TestSeeds,
             grid = new { xi = o.Xis, learning_rate = o.LearningRates },

@@ -51,7 +51,8 @@ public static class BestOfNSft
     }
 
     /// <param name="pool">The pool file to read or write (default: the run folder's); several learning rates of one seed share it.</param>
-    public static BestOfNResult Run(TrainerConfig config, int n, IRewardSource rewards, Action<string> log, string? pool = null)
+    /// <param name="prompts">Prompts to sample for (default: run.steps x run.batch_size, the prompts PPO sees).</param>
+    public static BestOfNResult Run(TrainerConfig config, int n, IRewardSource rewards, Action<string> log, string? pool = null, int? prompts = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         var output = Directory.CreateDirectory(config.Run.OutputDir!).FullName;
@@ -69,13 +70,13 @@ public static class BestOfNSft
         var images = ClipImageProcessor.FromDirectory(config.Policy.Model!);
         var data = PromptSources.Create(config.Data);
         var order = new DataOrder(data.Count, config.Run.Seed, config.Data.Shuffle);
-        var prompts = config.Run.Steps * config.Run.BatchSize;
+        var count = prompts ?? config.Run.Steps * config.Run.BatchSize;
 
         var watch = Stopwatch.StartNew();
         var choices = File.Exists(pool) ? ReadPool(pool) : null;
-        if (choices is null || choices.Count != prompts || choices.Any(c => c.CandidateRewards.Count != n))
+        if (choices is null || choices.Count != count || choices.Any(c => c.CandidateRewards.Count != n))
         {
-            choices = Sample(config, n, policy, images, data, order, prompts, rewards, log);
+            choices = Sample(config, n, policy, images, data, order, count, rewards, log);
             WritePool(pool, choices);
         }
         else log($"best-of-{n}: reusing {pool}");
@@ -86,7 +87,7 @@ public static class BestOfNSft
         var final = Path.Combine(output, TrainingRun.FinalAdaptersFolder);
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         policy.SaveAdapters(final, baseModelNameOrPath: config.Policy.AdapterBaseModel);
-        return new BestOfNResult(prompts, n, choices.Average(c => c.CandidateRewards.Average()), choices.Average(c => c.Reward), updates, finalLoss,
+        return new BestOfNResult(count, n, choices.Average(c => c.CandidateRewards.Average()), choices.Average(c => c.Reward), updates, finalLoss,
             poolSeconds, watch.Elapsed.TotalSeconds, output);
     }
 
