@@ -71,7 +71,7 @@ public sealed class VerifierReward : IRewardSource
             if (_firstMentionOnly) WithoutRepeatBonus(rewards, response.Mentions);
             var truth = samples[result.Index].Objects is { } objects ? new HashSet<string>(objects, StringComparer.OrdinalIgnoreCase) : null;
             var mentions = response.Mentions.Select(m =>
-                new MentionReward(m.Entity, m.Score, m.Reward, truth?.Contains(m.Entity) ?? false, VerdictOf(m.Verdict))).ToList();
+                new MentionReward(m.Entity, m.Score, m.Reward, truth?.Contains(m.Entity) ?? false, VerdictOf(m.Verdict), m.TokenStart, m.TokenEnd)).ToList();
             scored.Add(new ResponseRewards(rewards, mentions));
         }
         return scored;
