@@ -152,9 +152,9 @@ public sealed class FiSAOTrainer : IDisposable
     }
 
     /// <summary>
-    /// Steps 4-5 of Algorithm 1 on the scored responses: log pi_ref (adapters off), R_t = r_t - xi (log pi_old - log pi_ref),
-    /// and the advantages: A_t = R_t (the paper), the return-to-go of R, or GAE over the value head's V_old; whitened when
-    /// configured.
+    /// Steps 4-5 of Algorithm 1 on the scored responses: log pi_old and log pi_ref (adapters off), R_t = r_t - xi KL_t
+    /// (ppo.kl_estimator, on ppo.kl_tokens), and the advantages: A_t = R_t (the paper), the return-to-go of R, or GAE over
+    /// the value head's V_old; whitened when configured.
     /// </summary>
     private Rollout MakeRollout(PolicyBatch batch, Tensor features, IReadOnlyList<ResponseRewards> scored)
     {
@@ -165,9 +165,13 @@ public sealed class FiSAOTrainer : IDisposable
         var tokenRewards = tensor(rewardData, [b, r], device: _device);
         var mask = batch.ResponseMask;
 
-        // In micro-batches of ppo.micro_batch_size rows, as the update: the peak is one micro-batch's forward.
-        var refLogProbs = MinibatchUpdate.ByRows(batch, features, ppo.RowsPerPass, _policy.ReferenceLogProbs);
-        var rewards = PpoMath.KlPenalisedRewards(tokenRewards, batch.OldLogProbs, refLogProbs, mask, ppo.Xi);
+        // In micro-batches of ppo.micro_batch_size rows, as the update: the peak is one micro-batch's forward. log pi_old
+        // from the update's own forward (ppo.disable_dropout), so rho = 1 before the first update.
+        var logProbs = RolloutLogProbs.Compute(_policy, batch, features, ppo);
+        batch = batch with { OldLogProbs = logProbs.OldLogProbs };
+        var refLogProbs = logProbs.RefLogProbs;
+        using var klMask = KlPlacement.Mask(ppo.KlTokens, scored, mask);
+        var rewards = PpoMath.PenalisedRewards(tokenRewards, logProbs.Kl, mask, klMask, ppo.Xi);
 
         Tensor advantages, returns, oldValues;
         if (_valueHead is not null)
@@ -202,7 +206,8 @@ public sealed class FiSAOTrainer : IDisposable
         double policyLoss = 0, valueLoss = 0, clipFraction = 0, entropy = 0, approxKl = 0;
         var updates = 0;
         var stop = false;
-        _policy.Model.train();
+        // ppo.disable_dropout: the update runs in eval mode (dropout off), the mode log pi_old was computed in.
+        _policy.Model.train(!ppo.DisableDropout);
         _policy.Model.LanguageModel.Model.GradientCheckpointing = _config.Policy.ActivationCheckpointing;
         try
         {
