@@ -129,13 +129,19 @@ public static class ShapesTable4
         ShapesSplitScores TrainAndEvaluate(Table4Arm arm, Table4Setting setting, long seed, string folder, ShapesSplit split, string lap)
         {
             var file = Path.Combine(folder, $"{split.Name}.json");
-            if (File.Exists(file)) return JsonSerializer.Deserialize<ShapesSplitScores>(File.ReadAllText(file))!;
             var run = Path.Combine(folder, "run");
+            var config = ShapesDemo.PpoConfig(warm, verifier, coco, entities, run, o.PpoSteps, o.Threads,
+                [.. arm.Overrides, .. setting.Overrides, .. o.Overrides, $"run.seed={seed}"]);
+            // A result is reused only for the same run (config, pool size) and the same scenes.
+            var key = JsonSerializer.Serialize(new { config = TrainerConfigLoader.Serialize(config), best_of = o.BestOfN, o.BestOfNPrompts, split });
+            var keyFile = Path.Combine(folder, "run-key.json");
+            if (File.Exists(keyFile) && File.ReadAllText(keyFile) != key) Directory.Delete(folder, recursive: true);
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(keyFile, key);
+            if (File.Exists(file)) return JsonSerializer.Deserialize<ShapesSplitScores>(File.ReadAllText(file))!;
             var adapters = Path.Combine(run, TrainingRun.FinalAdaptersFolder);
             if (!File.Exists(Path.Combine(adapters, "adapter_model.safetensors")))
             {
-                var config = ShapesDemo.PpoConfig(warm, verifier, coco, entities, run, o.PpoSteps, o.Threads,
-                    [.. arm.Overrides, .. setting.Overrides, .. o.Overrides, $"run.seed={seed}"]);
                 log($"{arm.Name} {setting}, seed {seed}: training");
                 if (arm.Kind == Table4ArmKind.Ppo) ShapesDemo.Run(config, log);
                 else
