@@ -32,7 +32,7 @@ public sealed record ShapesTable4Options
     public long SelectionSeed { get; init; } = 1;
 
     /// <summary>The PPO seeds of the test runs (fresh: none is the selection seed).</summary>
-    public IReadOnlyList<long> TestSeeds { get; init; } = [11, 12, 13];
+    public IReadOnlyList<long> TestSeeds { get; init; } = [11, 12, 13, 14, 15];
     public IReadOnlyList<string> Arms { get; init; } = [.. Table4Arm.All.Select(a => a.Name)];
     public int BestOfN { get; init; } = 8;
 
