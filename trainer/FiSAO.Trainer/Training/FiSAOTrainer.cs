@@ -170,8 +170,7 @@ public sealed class FiSAOTrainer : IDisposable
         var logProbs = RolloutLogProbs.Compute(_policy, batch, features, ppo);
         batch = batch with { OldLogProbs = logProbs.OldLogProbs };
         var refLogProbs = logProbs.RefLogProbs;
-        using var klMask = KlPlacement.Mask(ppo.KlTokens, scored, mask);
-        var rewards = PpoMath.PenalisedRewards(tokenRewards, logProbs.Kl, mask, klMask, ppo.Xi);
+        var rewards = KlPlacement.PenalisedRewards(tokenRewards, logProbs.Kl, scored, mask, ppo);
 
         Tensor advantages, returns, oldValues;
         if (_valueHead is not null)
