@@ -184,8 +184,8 @@ public sealed record PpoSettings
 
     /// <summary>
     /// Run the PPO update with dropout off (LoRA dropout included) and take log pi_old from that same forward before the
-    /// first update, so rho = 1 exactly at the start of every step (trl's <c>disable_dropout</c>). false: today's earlier
-    /// behaviour, log pi_old from sampling (eval mode) and the update in train mode with dropout.
+    /// first update, so rho = 1 exactly at the start of every step (trl's <c>disable_dropout</c>). false: the behaviour
+    /// before issue 13, log pi_old from sampling (eval mode) and the update in train mode with dropout.
     /// </summary>
     [JsonPropertyName("disable_dropout")] public bool DisableDropout { get; init; } = true;
 

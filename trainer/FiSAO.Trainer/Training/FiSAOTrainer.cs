@@ -17,7 +17,7 @@ namespace FiSAO.Trainer.Training;
 
 /// <summary>
 /// FiSAO PPO, Algorithm 1, one step at a time: sample (prompt, image) pairs, generate responses with pi_theta, score
-/// every token with the reward source (the verifier), form R_t = r_t - xi (log pi_theta - log pi_ref) with pi_ref = the
+/// every token with the reward source (the verifier), form R_t = r_t - xi KL(pi_theta, pi_ref)_t with pi_ref = the
 /// same model with its LoRA adapters off, then e epochs of minibatch updates on the clipped objective (Eq. 9-10) with
 /// AdamW, gradient clipping and an early stop on the approximate KL. Advantages: A_t = R_t (the paper), its return-to-go,
 /// or GAE with a value head. Every random choice of step s derives from (seed, s), and the torch RNG state is
