@@ -132,8 +132,9 @@ public static class ShapesTable4
             var run = Path.Combine(folder, "run");
             var config = ShapesDemo.PpoConfig(warm, verifier, coco, entities, run, o.PpoSteps, o.Threads,
                 [.. arm.Overrides, .. setting.Overrides, .. o.Overrides, $"run.seed={seed}"]);
-            // A result is reused only for the same run (config, pool size) and the same scenes.
-            var key = JsonSerializer.Serialize(new { config = TrainerConfigLoader.Serialize(config), best_of = o.BestOfN, o.BestOfNPrompts, split });
+            // A result is reused only for the same run (config; the SFT row: its pool size) and the same scenes.
+            int? poolPrompts = arm.Kind == Table4ArmKind.BestOfNSft ? o.BestOfNPrompts : null;
+            var key = JsonSerializer.Serialize(new { config = TrainerConfigLoader.Serialize(config), best_of = o.BestOfN, BestOfNPrompts = poolPrompts, split });
             var keyFile = Path.Combine(folder, "run-key.json");
             if (File.Exists(keyFile) && File.ReadAllText(keyFile) != key) Directory.Delete(folder, recursive: true);
             Directory.CreateDirectory(folder);
