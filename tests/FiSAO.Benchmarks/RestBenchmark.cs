@@ -83,7 +83,10 @@ public static class RestBenchmark
         };
         if (peerUrl is not null) sides.Add(("FastAPI peer multipart, cached", () => Send(http, Multipart(peerUrl))));
         var totals = sides.ToDictionary(s => s.Name, _ => (Count: 0L, Seconds: 0.0));
-        foreach (var side in sides) await Load(side.Call, concurrency, TimeSpan.FromSeconds(1)); // warm-up
+        // Warm-up: tiered compilation of the .NET side settles in a few seconds (1 s was not enough: rates kept rising).
+        for (var w = 0; w < 3; w++)
+            foreach (var side in sides) await Load(side.Call, concurrency, TimeSpan.FromSeconds(1));
+        var perRound = sides.ToDictionary(s => s.Name, _ => new List<double>());
         for (var round = 0; round < rounds; round++)
         {
             // Alternating order, so drift of the shared machine hits every side alike.
@@ -92,6 +95,7 @@ public static class RestBenchmark
             {
                 var (count, elapsed) = await Load(call, concurrency, TimeSpan.FromSeconds(seconds));
                 totals[name] = (totals[name].Count + count, totals[name].Seconds + elapsed);
+                perRound[name].Add(count / elapsed);
             }
             Console.WriteLine($"  round {round + 1}: " + string.Join(", ", sides.Select(s => Line($"{s.Name} {Rate(totals[s.Name]):F0}"))) + " req/s so far");
         }
@@ -99,6 +103,10 @@ public static class RestBenchmark
         foreach (var (name, _) in sides)
             Console.WriteLine(Line($"{name,-38} {Rate(totals[name]),8:F0} req/s   {Rate(totals[name]) / grpcRate,5:F2}x gRPC by image id"));
         Console.WriteLine(Line($"REST by image id / gRPC by image id: {Rate(totals["REST by image id (JSON)"]) / grpcRate:F2}x (goal >= 0.5x)"));
+        // Rounds are back to back, so a round's ratio compares sides under nearly the same load from other processes.
+        double MedianRatio(string a, string b) => Median(perRound[a].Zip(perRound[b], (x, y) => x / y).ToList());
+        Console.WriteLine(Line($"median of per-round ratios: REST by image id / gRPC {MedianRatio("REST by image id (JSON)", "gRPC by image id"):F2}x") +
+                          (peerUrl is null ? "" : Line($", REST multipart / FastAPI peer {MedianRatio("REST multipart, cached 172 KiB PNG", "FastAPI peer multipart, cached"):F2}x")));
         if (peerUrl is not null)
             Console.WriteLine(Line($"REST multipart cached / FastAPI peer: {Rate(totals["REST multipart, cached 172 KiB PNG"]) / Rate(totals["FastAPI peer multipart, cached"]):F2}x ") + Line(
                                    $"({Rate(totals["REST multipart, cached 172 KiB PNG"]):F0} vs {Rate(totals["FastAPI peer multipart, cached"]):F0} req/s; goal >= 3x; peer: {peerWorkers} uvicorn worker(s))"));
@@ -160,6 +168,12 @@ public static class RestBenchmark
     }
 
     static double Rate((long Count, double Seconds) x) => x.Count / x.Seconds;
+
+    static double Median(List<double> values)
+    {
+        values.Sort();
+        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
+    }
 
     /// <summary>A noisy 240 x 245 PNG of about 172 KiB (noise does not compress), like a photo-sized upload.</summary>
     internal static byte[] Png172KiB()
