@@ -102,6 +102,9 @@ public sealed class DataParallelTests(ITestOutputHelper output)
         Assert.Contains("policy.devices", both.Message);
         var empty = Assert.Throws<TrainerConfigException>(() => TrainerConfigLoader.Load(path, ["policy.devices=[]"]));
         Assert.Contains("policy.devices", empty.Message);
+        var shared = Assert.Throws<TrainerConfigException>(() => TrainerConfigLoader.Load(path,
+            ["policy.devices=cpu,cpu", "policy.activation_checkpointing=true", "lora.dropout=0.1"]));
+        Assert.Contains("policy.activation_checkpointing: needs lora.dropout = 0 with several cpu entries", shared.Message);
     }
 
     private static List<double[]> MetricRows(string run)
