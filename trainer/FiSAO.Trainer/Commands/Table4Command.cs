@@ -24,7 +24,7 @@ public static class Table4Command
         var arms = new Option<string>("--arms") { Description = $"Rows to run, comma-separated: {string.Join(", ", Table4Arm.All.Select(a => a.Name))} (results.json covers every row in --out).", DefaultValueFactory = _ => string.Join(',', defaults.Arms) };
         var gridOnly = new Option<bool>("--grid-only") { Description = "Run the validation grids and the selection only." };
         var bestOfN = new Option<int>("--best-of") { Description = "n of the best-of-n SFT row.", DefaultValueFactory = _ => defaults.BestOfN };
-        var bestOfPrompts = new Option<int?>("--best-of-prompts") { Description = "Prompts the best-of-n row samples for (default: the prompts a PPO run sees, steps x 16)." };
+        var bestOfPrompts = new Option<int>("--best-of-prompts") { Description = "Prompts the best-of-n row samples for (0: every prompt a PPO run sees, steps x 16).", DefaultValueFactory = _ => defaults.BestOfNPrompts ?? 0 };
         var calibration = new Option<int>("--calibration-scenes") { Description = "Train-split scenes the warm-up policy describes to calibrate the verifier on (Eq. 7).", DefaultValueFactory = _ => defaults.CalibrationScenes };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads.", DefaultValueFactory = _ => defaults.Threads };
         var set = new Option<string[]>("--set") { Description = "Override a key of every run's trainer config: section.key=value (repeatable); the arm's and the grid's keys win." };
@@ -53,7 +53,7 @@ public static class Table4Command
                     Arms = [.. parse.GetValue(arms)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(a => Table4Arm.Named(a).Name)],
                     GridOnly = parse.GetValue(gridOnly),
                     BestOfN = parse.GetValue(bestOfN),
-                    BestOfNPrompts = parse.GetValue(bestOfPrompts),
+                    BestOfNPrompts = parse.GetValue(bestOfPrompts) is > 0 and var p ? p : null,
                     CalibrationScenes = parse.GetValue(calibration),
                     Threads = parse.GetValue(threads),
                     Overrides = parse.GetValue(set) ?? [],
