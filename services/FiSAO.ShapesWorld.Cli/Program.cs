@@ -10,10 +10,10 @@ const string Usage = """
           N scenes as DIR/scene-00001.png ... plus DIR/scenes.jsonl and DIR/entities.txt
       sheet --out FILE.png [--seed 1] [--start 0] [--count 32] [--columns 8] [--vocabulary]
           a contact sheet of scenes (or of the 16 object icons) as one PNG
-      export-coco --out DIR --split train|val|test [--count 500] [--seed 7|555|4242] [--size 96]
+      export-coco --out DIR --split train|val|test [--count 500] [--seed 777|4242|31415] [--size 96]
           N scenes in COCO's layout: DIR/<split>/scene-00001.png ..., DIR/annotations/instances_<split>.json
           (categories, instances with bounding boxes and areas) and captions_<split>.json; the default seed of each
-          split is the shapes demo's (train 7, val 555, test 4242)
+          split is the shapes demo's (train 777: PPO prompts, val 4242: validation, test 31415: reported numbers)
       entities --out FILE
           the world's entity list (for the verifier's --entities and CHAIR)
       train --out DIR [--seed 1] [--scenes 32000] [--epochs 5] [--batch 64] [--lr 0.002] [--threads 0]

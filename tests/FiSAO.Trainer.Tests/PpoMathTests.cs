@@ -1,3 +1,4 @@
+using FiSAO.Trainer.Configuration;
 using FiSAO.Trainer.Ppo;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,6 +31,45 @@ public sealed class PpoMathTests
     }
 
     [Fact]
+    public void Kl_estimators_k1_k3_and_full_match_hand_values()
+    {
+        // log pi_theta = [-1, -2], log pi_ref = [-1.5, -1.5]:
+        //   k1 = theta - ref = [0.5, -0.5]
+        //   k3 = (r - 1) - ln r, ln r = ref - theta = [-0.5, 0.5]: [e^-0.5 - 0.5, e^0.5 - 1.5] = [0.1065307, 0.1487213]
+        using var theta = T([-1f, -2f, -9f], 1, 3);
+        using var reference = T([-1.5f, -1.5f, -4f], 1, 3);
+        using var mask = T([1f, 1f, 0f], 1, 3);
+        Near([0.5f, -0.5f, 0f], PpoMath.KlPerToken(KlEstimator.K1, theta, reference, mask));
+        Near([0.1065307f, 0.1487213f, 0f], PpoMath.KlPerToken(KlEstimator.K3, theta, reference, mask));
+
+        // full, D_KL[pi_ref || pi_theta] over a 2-word vocabulary: pi_ref = softmax(0, 0) = [0.5, 0.5],
+        // pi_theta = softmax(ln 3, 0) = [0.75, 0.25]: 0.5 ln(0.5 / 0.75) + 0.5 ln(0.5 / 0.25) = 0.1438410.
+        // (The other direction, D_KL[pi_theta || pi_ref] = 0.75 ln 1.5 + 0.25 ln 0.5 = 0.1308120.) Second position: equal
+        // distributions, 0. Logits shifted by a constant (7) give the same distribution.
+        using var refLogits = T([0f, 0f, 7f, 7f], 1, 2, 2);
+        using var logits = T([MathF.Log(3), 0f, 1f, 1f], 1, 2, 2);
+        using var full = PpoMath.FullKl(refLogits, logits);
+        Near([0.1438410f, 0f], full);
+        using var fullMask = T([1f, 1f], 1, 2);
+        using var fullTheta = zeros(1, 2);
+        Near([0.1438410f, 0f], PpoMath.KlPerToken(KlEstimator.Full, fullTheta, fullTheta, fullMask, full));
+    }
+
+    [Fact]
+    public void The_kl_term_applies_only_where_the_placement_mask_is_1()
+    {
+        // r = [0, 1, 0, 0.5 | pad], KL = [0.2, 0.4, -0.1, 0.3 | 9], xi = 0.5, entity tokens = {1, 3}:
+        //   all:      R = r - 0.5 KL = [-0.1, 0.8, 0.05, 0.35, 0]
+        //   entities: R = [0, 0.8, 0, 0.35, 0]
+        using var r = T([0f, 1f, 0f, 0.5f, 3f], 1, 5);
+        using var kl = T([0.2f, 0.4f, -0.1f, 0.3f, 9f], 1, 5);
+        using var mask = T([1f, 1f, 1f, 1f, 0f], 1, 5);
+        using var entities = T([0f, 1f, 0f, 1f, 1f], 1, 5);
+        Near([-0.1f, 0.8f, 0.05f, 0.35f, 0f], PpoMath.PenalisedRewards(r, kl, mask, mask, 0.5));
+        Near([0f, 0.8f, 0f, 0.35f, 0f], PpoMath.PenalisedRewards(r, kl, mask, entities, 0.5));
+    }
+
+    [Fact]
     public void Gae_matches_the_recursion_computed_by_hand()
     {
         // gamma 0.9, lambda 0.8 (gamma lambda = 0.72), row 0 R = [-0.05, 1, -0.475], V = [0.1, 0.2, 0.3]:
@@ -46,6 +86,32 @@ public sealed class PpoMathTests
         Near([0.49864f, 0.712f, -0.475f, 0.48f, 0f, 0f], returns);
         advantages.Dispose();
         returns.Dispose();
+    }
+
+    [Fact]
+    public void Returns_to_go_sum_the_discounted_rewards_of_the_row_from_each_token_on_and_ignore_padding()
+    {
+        // gamma 0.5, row 0 R = [0.1, -0.2, 1]: G2 = 1; G1 = -0.2 + 0.5 * 1 = 0.3; G0 = 0.1 + 0.5 * 0.3 = 0.25.
+        // Row 1: one real token R = 0.4, padding holding 7s (must not flow back): G0 = 0.4, padding 0.
+        using var rewards = T([0.1f, -0.2f, 1f, 0.4f, 7f, 7f], 2, 3);
+        using var mask = T([1f, 1f, 1f, 1f, 0f, 0f], 2, 3);
+        using var returns = PpoMath.ReturnsToGo(rewards, mask, 0.5);
+        Near([0.25f, 0.3f, 1f, 0.4f, 0f, 0f], returns);
+    }
+
+    [Fact]
+    public void With_gamma_1_a_sentence_reward_on_the_last_token_reaches_every_token_minus_the_kl_terms_to_go()
+    {
+        // Row 0: r = [0, 0, 1] (sentence reward on the last token), log pi_old - log pi_ref = [0.1, 0.2, 0.3], xi = 1:
+        //   R = [-0.1, -0.2, 0.7]; A = G = [1 - 0.6, 1 - 0.5, 1 - 0.3] = [0.4, 0.5, 0.7].
+        // Row 1 (two tokens, padded): r = [0, -1], KL = [0.5, 0] -> R = [-0.5, -1]; A = [-1.5, -1], padding 0.
+        using var r = T([0f, 0f, 1f, 0f, -1f, 0f], 2, 3);
+        using var old = T([-1.1f, -1.2f, -1.3f, -0.5f, -2f, -4f], 2, 3);
+        using var reference = T([-1.2f, -1.4f, -1.6f, -1f, -2f, -1f], 2, 3);
+        using var mask = T([1f, 1f, 1f, 1f, 1f, 0f], 2, 3);
+        using var rewards = PpoMath.KlPenalisedRewards(r, old, reference, mask, 1.0);
+        using var advantages = PpoMath.ReturnsToGo(rewards, mask, 1.0);
+        Near([0.4f, 0.5f, 0.7f, -1.5f, -1f, 0f], advantages);
     }
 
     [Fact]

@@ -28,6 +28,7 @@ public sealed class ToyRewardTrainingTests(ITestOutputHelper output)
     [Theory]
     [InlineData(AdvantageMode.TokenReward)]
     [InlineData(AdvantageMode.Gae)]
+    [InlineData(AdvantageMode.Return)]
     public void A_few_PPO_steps_raise_the_mean_reward_of_a_fixed_toy_reward(AdvantageMode mode)
     {
         var directory = TestDirectories.New($"toy-{mode}");

@@ -21,13 +21,21 @@ internal static class CalibrateCommand
             Description = "Make it the active calibration of every replica sharing the verifier's data directory (needs --admin-key when the verifier has one)",
         };
         var json = new Option<bool>("--json") { Description = "Print the Calibrate answer as JSON" };
-        var command = new Command("calibrate", "Compute the reward baselines (Eq. 7) from samples with ground-truth objects") { samples, output, apply, json };
+        var count = new Option<string>("--count")
+        {
+            Description = "What Eq. 7 averages over: every judged mention, or each response's set of objects once (the paper's |O^i|)",
+            DefaultValueFactory = _ => "mentions",
+        };
+        count.AcceptOnlyFromAmong("mentions", "sets");
+        var command = new Command("calibrate", "Compute the reward baselines (Eq. 7) from samples with ground-truth objects") { samples, output, apply, count, json };
 
         runner.SetAction(command, async (parse, client, cancellationToken) =>
         {
             var io = runner.Io;
             var read = CalibrationSamples.Read(parse.GetValue(samples)!.FullName);
             var request = CalibrationSamples.Request(read, parse.GetValue(apply));
+            var sets = parse.GetValue(count) == "sets";
+            request.Count = sets ? FiSAO.Verifier.V1.CalibrationCount.Sets : FiSAO.Verifier.V1.CalibrationCount.Mentions;
             var limit = (await client.GetInfoAsync(cancellationToken)).Limits.MaxMessageBytes;
             if (request.CalculateSize() > limit)
                 throw CliException.Usage($"the {read.Count} samples make a request of {request.CalculateSize() / 1048576.0:F1} MiB; " +
@@ -49,7 +57,7 @@ internal static class CalibrateCommand
             }
 
             if (parse.GetValue(json)) io.Out.WriteLine(InfoCommand.ProtoJson.Format(response));
-            else Summary(io.Console, response, parse.GetValue(output)?.FullName);
+            else Summary(io.Console, response, parse.GetValue(output)?.FullName, sets ? "objects (one per response)" : "mentions");
 
             if (parse.GetValue(apply) && !response.Applied)
             {
@@ -61,13 +69,13 @@ internal static class CalibrateCommand
         return command;
     }
 
-    static void Summary(IAnsiConsole console, FiSAO.Verifier.V1.CalibrateResponse response, string? written)
+    static void Summary(IAnsiConsole console, FiSAO.Verifier.V1.CalibrateResponse response, string? written, string unit)
     {
         var c = response.Calibration;
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
         void Row(string name, string value) => grid.AddRow(new Markup($"[bold]{name}[/]"), new Markup(Markup.Escape(value)));
-        Row("mu_gt", $"{N(c.MuGt)} (mean S of {c.CorrectCount} correct mentions)");
-        Row("mu_hal", $"{N(c.MuHal)} (mean S of {c.HallucinatedCount} hallucinated mentions)");
+        Row("mu_gt", $"{N(c.MuGt)} (mean S of {c.CorrectCount} correct {unit})");
+        Row("mu_hal", $"{N(c.MuHal)} (mean S of {c.HallucinatedCount} hallucinated {unit})");
         Row("S range", $"[{N(c.SMin)}, {N(c.SMax)}]");
         Row("separation", c.MuGt >= c.MuHal ? $"{N(c.MuGt - c.MuHal)}" : $"{N(c.MuGt - c.MuHal)}: hallucinated mentions score higher; the model does not separate them");
         Row("model", c.ModelId);

@@ -86,6 +86,25 @@ public sealed class CalibrationBuilder
         }
     }
 
+    /// <summary>
+    /// Records one response's judged mentions as <paramref name="count"/> says: each mention (<see cref="CalibrationCount.Mentions"/>),
+    /// or each distinct object of the response once, with the mean score of its mentions (<see cref="CalibrationCount.Sets"/>,
+    /// Eq. 7's sets O^i and O~^i).
+    /// </summary>
+    public void AddResponse(IEnumerable<JudgedScore> mentions, CalibrationCount count)
+    {
+        ArgumentNullException.ThrowIfNull(mentions);
+        var judged = mentions.ToList();
+        if (count == CalibrationCount.Mentions)
+        {
+            AddRange(judged.Select(m => (m.Score, m.IsCorrect)));
+            return;
+        }
+        if (count != CalibrationCount.Sets) throw new ArgumentOutOfRangeException(nameof(count), count, "Not a calibration count.");
+        // One object is correct or hallucinated for the whole response (its image's ground truth), so (object, class) is the set element.
+        AddRange(judged.GroupBy(m => (m.Object, m.IsCorrect)).Select(g => (g.Average(m => m.Score), g.Key.IsCorrect)));
+    }
+
     /// <summary>The calibration of everything added so far.</summary>
     /// <param name="createdUtc">Timestamp to record; default now.</param>
     /// <exception cref="InvalidOperationException">There are no correct or no hallucinated mentions, so mu_gt or mu_hal is undefined.</exception>

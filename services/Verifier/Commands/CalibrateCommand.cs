@@ -20,14 +20,22 @@ public static class CalibrateCommand
     {
         var samplesOption = new Option<string>("--samples") { Description = "Labelled samples (samples.jsonl: image, text or tokens, objects)", Required = true, HelpName = "FILE.jsonl" };
         var outOption = new Option<string>("--out") { Description = "Where to write the calibration file --calibration loads", Required = true, HelpName = "FILE" };
+        var countOption = new Option<string>("--count")
+        {
+            Description = "What Eq. 7 averages over: every judged mention (default), or each response's set of objects once (the paper's |O^i|)",
+            DefaultValueFactory = _ => "mentions",
+        };
+        countOption.AcceptOnlyFromAmong("mentions", "sets");
         var command = new Command("calibrate", "Eq. 7 baselines from labelled samples, with the engine the service runs (no web host)")
         {
             TreatUnmatchedTokensAsErrors = false,   // --Verifier:Setting value pairs, as when serving
         };
         command.Options.Add(samplesOption);
         command.Options.Add(outOption);
+        command.Options.Add(countOption);
         foreach (var option in EngineOptions.Create()) command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(samplesOption)!, parse.GetValue(outOption)!,
+            parse.GetValue(countOption) == "sets" ? CalibrationCount.Sets : CalibrationCount.Mentions,
             EngineOptions.ConfigurationArgs(parse), output, error, cancellationToken));
         return command;
     }
@@ -36,8 +44,8 @@ public static class CalibrateCommand
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
         VerifierCli.RunAsync(["calibrate", .. args], output, error);
 
-    static async Task<int> RunAsync(string samplesPath, string outPath, string[] configurationArgs, TextWriter output, TextWriter error,
-        CancellationToken cancellationToken)
+    static async Task<int> RunAsync(string samplesPath, string outPath, CalibrationCount count, string[] configurationArgs, TextWriter output,
+        TextWriter error, CancellationToken cancellationToken)
     {
         List<CalibrationSampleInput> samples;
         try { samples = ReadSamples(samplesPath); }
@@ -62,7 +70,7 @@ public static class CalibrateCommand
         }
 
         CalibrationOutcome outcome;
-        try { outcome = await engine.CalibrateAsync(samples, apply: false, cancellationToken); }
+        try { outcome = await engine.CalibrateAsync(samples, apply: false, cancellationToken, count); }
         catch (VerifierException e)
         {
             error.WriteLine($"calibrate: {e.Message}");
@@ -73,8 +81,9 @@ public static class CalibrateCommand
 
         var c = outcome.Calibration;
         c.Save(outPath);
+        var unit = count == CalibrationCount.Sets ? "objects (one per response)" : "mentions";
         output.WriteLine($"calibration of {engine.ModelId}: mu_gt {c.MuGt:F4}, mu_hal {c.MuHal:F4}, S in [{c.SMin:F4}, {c.SMax:F4}], " +
-                         $"{c.CorrectCount} correct / {c.HallucinatedCount} hallucinated mentions from {samples.Count - outcome.SampleErrors.Count} samples -> {outPath}");
+                         $"{c.CorrectCount} correct / {c.HallucinatedCount} hallucinated {unit} from {samples.Count - outcome.SampleErrors.Count} samples -> {outPath}");
         if (c.MuHal > c.MuGt)
             error.WriteLine("calibrate: warning: mu_hal > mu_gt: this model does not separate hallucinated from correct mentions; the verifier will refuse this calibration.");
         return 0;

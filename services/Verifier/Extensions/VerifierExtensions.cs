@@ -93,13 +93,17 @@ public static class VerifierExtensions
         });
         services.AddProblemDetails();
         services.AddEndpointsApiExplorer();
-        services.AddSwaggerGen(swagger => swagger.SwaggerDoc("v1", new()
+        services.AddSwaggerGen(swagger =>
         {
-            Title = "FiSAO verifier",
-            Version = "v1",
-            Description = "Token-level hallucination scores from a CLIP fine-grained verifier (FiSAO, ICLR 2025). " +
-                          "The same engine serves gRPC (fisao.verifier.v1.Verifier) on this port.",
-        }));
+            swagger.SwaggerDoc("v1", new()
+            {
+                Title = "FiSAO verifier",
+                Version = "v1",
+                Description = "Token-level hallucination scores from a CLIP fine-grained verifier (FiSAO, ICLR 2025). " +
+                              "The same engine serves gRPC (fisao.verifier.v1.Verifier) on this port.",
+            });
+            RestOpenApi.Configure(swagger);
+        });
         return builder;
     }
 
@@ -107,8 +111,13 @@ public static class VerifierExtensions
     {
         // Build the engine now, so a bad model or calibration stops start-up with a clear message.
         var engine = app.Services.GetRequiredService<VerifierEngine>();
+        PrometheusExport.Configure();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(() => VerifierMetrics.QueueDepth.Set(engine.QueueDepth));
 
+        // Errors without a body (unknown route 404, wrong method 405, unexpected failures 500) become problem details too.
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RestMetricsMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseHttpMetrics();
         app.UseSwagger();

@@ -55,6 +55,13 @@ public static class ProtoMapping
         return response;
     }
 
+    public static FiSAO.Rewards.CalibrationCount ToCount(V1.CalibrationCount count) => count switch
+    {
+        V1.CalibrationCount.Mentions => FiSAO.Rewards.CalibrationCount.Mentions,
+        V1.CalibrationCount.Sets => FiSAO.Rewards.CalibrationCount.Sets,
+        _ => throw VerifierException.Invalid($"Unknown count {(int)count}: CALIBRATION_COUNT_MENTIONS (0) or CALIBRATION_COUNT_SETS (1)."),
+    };
+
     public static CalibrationSampleInput ToSample(CalibrationSample sample) => new(
         ToInput(sample.Image),
         sample.ResponseCase == CalibrationSample.ResponseOneofCase.Text ? sample.Text : null,

@@ -75,7 +75,7 @@ public sealed class VerifierGrpcService(VerifierEngine engine, IOptions<Verifier
             throw new RpcException(new Status(StatusCode.PermissionDenied,
                 "Calibrate with apply changes the calibration of every replica: it needs the admin key in the x-admin-key header."));
         var samples = request.Samples.Select(ProtoMapping.ToSample).ToList();
-        var outcome = await engine.CalibrateAsync(samples, request.Apply, context.CancellationToken);
+        var outcome = await engine.CalibrateAsync(samples, request.Apply, context.CancellationToken, ProtoMapping.ToCount(request.Count));
         return ProtoMapping.ToProto(outcome);
     }
 

@@ -46,7 +46,8 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<VerifierOpti
             context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
             return Task.CompletedTask;
         }
-        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-        return context.Response.WriteAsJsonAsync(new { title = "Unauthenticated", status = 401, detail = message });
+        // Problem details like every other REST error (application/problem+json).
+        return Results.Problem(title: "Unauthenticated", detail: message, statusCode: StatusCodes.Status401Unauthorized)
+            .ExecuteAsync(context);
     }
 }

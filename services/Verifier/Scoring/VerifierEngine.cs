@@ -107,9 +107,12 @@ public sealed class VerifierEngine : IDisposable
         return _encoder.EnqueueAsync(EncodeJob.ForText(text), cancellationToken);
     }
 
-    /// <summary>Eq. 7: classify each mention of each sample against its ground truth and average S per class.</summary>
+    /// <summary>
+    /// Eq. 7: classify each mention of each sample against its ground truth and average S per class, over mentions or over
+    /// each response's set of objects (<paramref name="count"/>).
+    /// </summary>
     public async Task<CalibrationOutcome> CalibrateAsync(IReadOnlyList<CalibrationSampleInput> samples, bool apply,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, CalibrationCount count = CalibrationCount.Mentions)
     {
         if (samples.Count == 0) throw VerifierException.Invalid("Calibration needs at least one sample.");
         var builder = new CalibrationBuilder { ModelId = ModelId, EntitySetHash = Entities.ContentHash, MentionTemplate = _settings.MentionTemplate };
@@ -128,13 +131,13 @@ public sealed class VerifierEngine : IDisposable
                 var unitImage = EntityTextFeatures.Normalize(features);
                 var observations = _chair.Classify(mentions, sample.GroundTruth)
                     .Where(c => c.Verdict is MentionVerdict.Correct or MentionVerdict.Hallucinated)
-                    .Select(c => (Score: ScoreOf(c.Mention.Surface, unitImage), IsCorrect: c.Verdict == MentionVerdict.Correct))
+                    .Select(c => new JudgedScore(c.EvaluatedAs ?? c.Mention.Canonical, ScoreOf(c.Mention.Surface, unitImage), c.Verdict == MentionVerdict.Correct))
                     .ToList();
                 return (index, observations, error: (VerifierException?)null);
             }
             catch (Exception e) when (ErrorMapping.TryMap(e, out var error))
             {
-                return (index, observations: new List<(double, bool)>(), error);
+                return (index, observations: new List<JudgedScore>(), error);
             }
             finally
             {
@@ -144,7 +147,7 @@ public sealed class VerifierEngine : IDisposable
         foreach (var (index, observations, error) in results.OrderBy(r => r.index))
         {
             if (error is not null) errors.Add((index, error));
-            else builder.AddRange(observations);
+            else builder.AddResponse(observations, count);
         }
         Calibration calibration;
         try { calibration = builder.Build(); }

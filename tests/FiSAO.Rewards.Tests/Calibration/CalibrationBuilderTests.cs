@@ -27,6 +27,35 @@ public class CalibrationBuilderTests
     }
 
     [Fact]
+    public void Sets_count_each_object_of_a_response_once_as_eq7_writes_and_mentions_pool_every_mention()
+    {
+        // Response 1: dog (correct) named twice, S 30 and 32; cat (hallucinated) once, 20.
+        // Response 2: dog (correct) once, 28; cat (hallucinated) twice, 22 and 24.
+        JudgedScore[] first = [new("dog", 30, true), new("cat", 20, false), new("dog", 32, true)];
+        JudgedScore[] second = [new("cat", 22, false), new("dog", 28, true), new("cat", 24, false)];
+        CalibrationBuilder Built(CalibrationCount count)
+        {
+            var builder = new CalibrationBuilder();
+            builder.AddResponse(first, count);
+            builder.AddResponse(second, count);
+            return builder;
+        }
+
+        // Sets: dog's means per response 31 and 28 -> mu_gt = 29.5; cat's 20 and 23 -> mu_hal = 21.5; 2 + 2 observations.
+        var sets = Built(CalibrationCount.Sets).Build(Created);
+        Assert.Equal(29.5, sets.MuGt, 12);
+        Assert.Equal(21.5, sets.MuHal, 12);
+        Assert.Equal((2, 2), (sets.CorrectCount, sets.HallucinatedCount));
+        Assert.Equal((20.0, 31.0), (sets.SMin, sets.SMax));
+
+        // Mentions: (30 + 32 + 28) / 3 = 30 and (20 + 22 + 24) / 3 = 22; 3 + 3 observations.
+        var mentions = Built(CalibrationCount.Mentions).Build(Created);
+        Assert.Equal(30.0, mentions.MuGt, 12);
+        Assert.Equal(22.0, mentions.MuHal, 12);
+        Assert.Equal((3, 3), (mentions.CorrectCount, mentions.HallucinatedCount));
+    }
+
+    [Fact]
     public void Bounds_and_counts_cover_both_classes()
     {
         var c = Sample().Build(Created);

@@ -146,6 +146,36 @@ public class RewardTests(VerifierFixture fixture) : IClassFixture<VerifierFixtur
     }
 
     [Fact]
+    public async Task Calibrate_with_count_sets_counts_an_object_named_twice_in_a_response_once()
+    {
+        await using var host = await fixture.StartAnotherAsync();
+        CalibrateRequest Request(CalibrationCount count)
+        {
+            var request = new CalibrateRequest { Count = count };
+            for (int i = 0; i < 3; i++)
+                request.Samples.Add(new CalibrationSample
+                {
+                    Image = new ImageRef { Data = ByteString.CopyFrom(TestImages.Png(500 + i)) },
+                    Text = "A dog sleeps next to a cat and a dog.",
+                    GroundTruthObjects = { "dog" },
+                });
+            return request;
+        }
+
+        // Absent (the default) pools mentions: dog twice per response. Sets: dog once per response (Eq. 7's |O^i|).
+        var mentions = await host.Client.CalibrateAsync(Request(CalibrationCount.Mentions));
+        Assert.Equal((6, 3), (mentions.Calibration.CorrectCount, mentions.Calibration.HallucinatedCount));
+        var sets = await host.Client.CalibrateAsync(Request(CalibrationCount.Sets));
+        Assert.Equal((3, 3), (sets.Calibration.CorrectCount, sets.Calibration.HallucinatedCount));
+        // The same surface scores the same, so the set's mean is that score: the means agree here.
+        Assert.Equal(mentions.Calibration.MuGt, sets.Calibration.MuGt, 4);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => host.Client.CalibrateAsync(Request((CalibrationCount)7)).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("count", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task A_calibration_that_does_not_separate_the_classes_is_returned_but_not_applied()
     {
         await using var host = await fixture.StartAnotherAsync();

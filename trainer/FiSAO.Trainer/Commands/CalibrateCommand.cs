@@ -27,8 +27,14 @@ public static class CalibrateCommand
         var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N (default: policy.device, else cpu)." };
         var dtype = new Option<string?>("--dtype") { Description = "fp32, fp16 or bf16 (default: policy.dtype, else fp32)." };
         var apply = new Option<bool>("--apply") { Description = "Make the result the verifier's active calibration (until it restarts)." };
+        var count = new Option<string>("--count")
+        {
+            Description = "What Eq. 7 averages over: every judged mention (default), or each response's set of objects once (the paper's |O^i|).",
+            DefaultValueFactory = _ => "mentions",
+        };
+        count.AcceptOnlyFromAmong("mentions", "sets");
         var command = new Command("calibrate", "Eq. 7 baselines from the policy's own responses: generate on N COCO images, judge every mention with CHAIR, call the verifier's Calibrate.")
-            { config, policy, adapters, coco, split, entities, verifier, samples, seed, prompt, maxNew, temperature, device, dtype, output, apply };
+            { config, policy, adapters, coco, split, entities, verifier, samples, seed, prompt, maxNew, temperature, device, dtype, output, apply, count };
         command.SetAction(parse =>
         {
             var c = parse.GetValue(config) is { } file ? TrainerConfigLoader.Load(file.FullName, []) : null;
@@ -49,6 +55,7 @@ public static class CalibrateCommand
                 MaxNewTokens = parse.GetValue(maxNew) ?? c?.Generation.MaxNewTokens ?? 64,
                 Temperature = parse.GetValue(temperature) ?? c?.Generation.Temperature ?? 1.0,
                 Apply = parse.GetValue(apply),
+                Count = parse.GetValue(count) == "sets" ? FiSAO.Rewards.CalibrationCount.Sets : FiSAO.Rewards.CalibrationCount.Mentions,
                 Out = parse.GetValue(output)!.FullName,
             };
             CalibrationRunResult r;

@@ -10,7 +10,7 @@ namespace FiSAO.Trainer.Commands;
 /// <summary>Shapes-world commands: the end-to-end demo and the evaluation of a policy (+ adapters).</summary>
 public static class ShapesCommands
 {
-    public static IEnumerable<Command> Create() => [Demo(), Evaluate(), WritePolicy()];
+    public static IEnumerable<Command> Create() => [Demo(), Evaluate(), WritePolicy(), Table4Command.Create()];
 
     private static Command WritePolicy()
     {
@@ -106,20 +106,24 @@ public static class ShapesCommands
         var policy = new Option<DirectoryInfo>("--policy") { Description = "A llava-hf policy folder for the shapes world.", Required = true };
         var adapters = new Option<DirectoryInfo?>("--adapters") { Description = "PEFT adapters to apply (omit for the base policy)." };
         var verifier = new Option<string?>("--verifier") { Description = "Verifier address, to collect the mention rewards." };
-        var seed = new Option<long>("--seed") { Description = "Held-out scene seed.", DefaultValueFactory = _ => 4242 };
+        var split = new Option<string>("--split") { Description = "The demo's scene set: train (PPO prompts), val (validation: choosing settings) or test (reported numbers).", DefaultValueFactory = _ => "val" };
+        split.AcceptOnlyFromAmong([.. FiSAO.ShapesWorld.Scenes.CocoExport.DefaultSeeds.Keys]);
+        var seed = new Option<long?>("--seed") { Description = "Scene seed instead of the split's (train 777, val 4242, test 31415)." };
         var scenes = new Option<int>("--scenes") { DefaultValueFactory = _ => 200 };
         var json = new Option<FileInfo?>("--out") { Description = "Write the result as JSON here." };
         var temperature = new Option<double>("--temperature") { Description = "0: greedy decoding; above 0: sampling at this temperature, seeded per scene." };
         var command = new Command("evaluate-shapes", "CHAIR_s, CHAIR_i and object recall of a shapes-world policy on held-out scenes rendered on the fly (evaluate reads them through the COCO export instead).")
-            { policy, adapters, verifier, seed, scenes, json, temperature };
+            { policy, adapters, verifier, split, seed, scenes, json, temperature };
         command.SetAction(parse =>
         {
             using var scorer = parse.GetValue(verifier) is { } address ? new VerifierReward(new RewardSettings { VerifierAddresses = [address] }) : null;
-            var r = ShapesEvaluation.Run(parse.GetValue(policy)!.FullName, parse.GetValue(adapters)?.FullName, parse.GetValue(seed), parse.GetValue(scenes), scorer,
+            var splitName = parse.GetValue(split)!;
+            var sceneSeed = parse.GetValue(seed) ?? FiSAO.ShapesWorld.Scenes.CocoExport.DefaultSeeds[splitName];
+            var r = ShapesEvaluation.Run(parse.GetValue(policy)!.FullName, parse.GetValue(adapters)?.FullName, sceneSeed, parse.GetValue(scenes), scorer,
                 temperature: parse.GetValue(temperature));
             if (parse.GetValue(json) is { } file) File.WriteAllText(file.FullName, JsonSerializer.Serialize(r, TrainerConfigLoader.Json) + "\n");
             foreach (var e in r.Examples) Console.WriteLine(e);
-            Console.WriteLine($"CHAIR_s {r.ChairS:P1}  CHAIR_i {r.ChairI:P1}  recall {r.Recall:P1}  ({r.Scenes} scenes, {r.Mentions} mentions, " +
+            Console.WriteLine($"CHAIR_s {r.ChairS:P1}  CHAIR_i {r.ChairI:P1}  recall {r.Recall:P1}  ({(parse.GetValue(seed) is null ? $"split {splitName}" : "scene")} seed {sceneSeed}, {r.Scenes} scenes, {r.Mentions} mentions, " +
                 $"{(r.Temperature > 0 ? $"sampled at temperature {r.Temperature}" : "greedy")}, {r.Seconds:F0} s)");
             return TrainerCli.Ok;
         });

@@ -31,12 +31,42 @@ public enum RepeatedMentions
     [JsonStringEnumMemberName("first")] First,
 }
 
-/// <summary><c>ppo.advantage_mode</c>: A_t = R_t (the paper) or GAE over a value head.</summary>
+/// <summary>
+/// <c>ppo.advantage_mode</c>: A_t = R_t (the paper), GAE over a value head, or the return-to-go
+/// A_t = sum_{t' >= t} gamma^(t' - t) R_t' (no critic; credits a reward on a later token, e.g. the sentence reward on the
+/// last one, to every earlier token).
+/// </summary>
 [JsonConverter(typeof(ConfigModeConverter<AdvantageMode>))]
 public enum AdvantageMode
 {
     [JsonStringEnumMemberName("token-reward")] TokenReward,
     [JsonStringEnumMemberName("gae")] Gae,
+    [JsonStringEnumMemberName("return")] Return,
+}
+
+/// <summary>
+/// <c>ppo.kl_estimator</c>: the per-token KL term of R_t. <c>k1</c> = log pi_theta(y_t) - log pi_ref(y_t) and <c>k3</c> =
+/// (r - 1) - log r with r = pi_ref(y_t) / pi_theta(y_t) estimate KL(pi_theta || pi_ref) from the sampled token;
+/// <c>full</c> is the exact D_KL[pi_ref || pi_theta] of the two next-token distributions over the vocabulary (Eq. 8's
+/// direction).
+/// </summary>
+[JsonConverter(typeof(ConfigModeConverter<KlEstimator>))]
+public enum KlEstimator
+{
+    [JsonStringEnumMemberName("k1")] K1,
+    [JsonStringEnumMemberName("k3")] K3,
+    [JsonStringEnumMemberName("full")] Full,
+}
+
+/// <summary>
+/// <c>ppo.kl_tokens</c>: which response tokens carry the KL term: <c>all</c>, or <c>entities</c> (only the tokens of the
+/// verifier's object mentions, as Eq. 8 writes it).
+/// </summary>
+[JsonConverter(typeof(ConfigModeConverter<KlTokens>))]
+public enum KlTokens
+{
+    [JsonStringEnumMemberName("all")] All,
+    [JsonStringEnumMemberName("entities")] Entities,
 }
 
 /// <summary><c>policy.attention</c>.</summary>

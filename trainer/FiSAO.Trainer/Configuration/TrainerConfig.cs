@@ -170,8 +170,24 @@ public sealed record GenerationSettings
 /// <summary>FiSAO PPO (Algorithm 1, Eq. 9-10).</summary>
 public sealed record PpoSettings
 {
-    /// <summary>xi: KL coefficient in R_t = r_t - xi * (log pi_theta(y_t) - log pi_ref(y_t)).</summary>
+    /// <summary>xi: KL coefficient in R_t = r_t - xi * KL_t (KL_t per <see cref="KlEstimator"/>, on <see cref="KlTokens"/>).</summary>
     [JsonPropertyName("xi")] public double Xi { get; init; } = 0.05;
+
+    /// <summary>
+    /// The per-token KL term: <c>k1</c> (log pi_theta - log pi_ref of the sampled token, default), <c>k3</c>
+    /// ((r - 1) - log r, r = pi_ref / pi_theta) or <c>full</c> (exact D_KL[pi_ref || pi_theta] over the vocabulary, Eq. 8).
+    /// </summary>
+    [JsonPropertyName("kl_estimator")] public KlEstimator KlEstimator { get; init; } = KlEstimator.K1;
+
+    /// <summary><c>all</c> response tokens carry the KL term (default) or only the <c>entities</c>' tokens (Eq. 8).</summary>
+    [JsonPropertyName("kl_tokens")] public KlTokens KlTokens { get; init; } = KlTokens.All;
+
+    /// <summary>
+    /// Run the PPO update with dropout off (LoRA dropout included) and take log pi_old from that same forward before the
+    /// first update, so rho = 1 exactly at the start of every step (trl's <c>disable_dropout</c>). false: the behaviour
+    /// before issue 13, log pi_old from sampling (eval mode) and the update in train mode with dropout.
+    /// </summary>
+    [JsonPropertyName("disable_dropout")] public bool DisableDropout { get; init; } = true;
 
     /// <summary>epsilon of clip(rho_t, 1 - eps, 1 + eps) (Eq. 10).</summary>
     [JsonPropertyName("clip_epsilon")] public double ClipEpsilon { get; init; } = 0.2;
@@ -200,13 +216,17 @@ public sealed record PpoSettings
     /// <summary>Stop this step's PPO epochs once a minibatch's approximate KL(pi_old || pi_theta) exceeds it; 0 = off.</summary>
     [JsonPropertyName("early_stop_kl")] public double EarlyStopKl { get; init; } = 0.05;
 
-    /// <summary><c>token-reward</c> (the paper: A_t = R_t, no critic) or <c>gae</c> (value head, GAE(gamma, lambda)).</summary>
+    /// <summary>
+    /// <c>token-reward</c> (the paper: A_t = R_t, no critic), <c>gae</c> (value head, GAE(gamma, lambda)) or <c>return</c>
+    /// (A_t = sum_{t' >= t} gamma^(t' - t) R_t', no critic: with gamma = 1 a sentence reward on the last token reaches every
+    /// token, minus the KL terms to go).
+    /// </summary>
     [JsonPropertyName("advantage_mode")] public AdvantageMode AdvantageMode { get; init; } = AdvantageMode.TokenReward;
 
     [JsonPropertyName("gamma")] public double Gamma { get; init; } = 1.0;
     [JsonPropertyName("lambda")] public double Lambda { get; init; } = 0.95;
 
-    /// <summary>Whiten advantages over the batch's response tokens (default on in gae mode, off in token-reward mode).</summary>
+    /// <summary>Whiten advantages over the batch's response tokens (default on in gae mode, off in token-reward and return modes).</summary>
     [JsonPropertyName("whiten_advantages")] public bool? WhitenAdvantages { get; init; }
 
     /// <summary>Weight of the value loss in gae mode.</summary>

@@ -35,14 +35,18 @@ public sealed record ShapesDemoOptions
     public int EvaluationScenes { get; init; } = DefaultEvaluationScenes;
 
     public const int DefaultEvaluationScenes = 500;
-    public long EvaluationSeed { get; init; } = 4242;
+
+    /// <summary>The scene sets: PPO prompts and calibration (train), validation, and the test split the demo reports on.</summary>
+    public ShapesSplits Splits => ShapesSplits.Create(EvaluationScenes, EvaluationScenes);
     public int PpoSteps { get; init; } = DefaultPpoSteps;
 
     public const int DefaultPpoSteps = 150;
     public bool SentenceAblation { get; init; } = true;
 
-    /// <summary>Scenes the warmed-up policy describes to calibrate the verifier on (0: keep the verifier's own calibration).</summary>
+    /// <summary>Train-split scenes the warmed-up policy describes to calibrate the verifier on (0: keep the verifier's own calibration).</summary>
     public int CalibrationScenes { get; init; } = 400;
+
+    /// <summary>Seed of the calibration's choice of train-split scenes and of its sampling.</summary>
     public long CalibrationSeed { get; init; } = 555;
 
     /// <summary><c>key=value</c> overrides of the PPO runs' trainer config (as <c>train --set</c>).</summary>
@@ -80,14 +84,14 @@ public static class ShapesDemo
         log($"verifier: {verifierAddress}, serving {clip}");
         Lap("verifier");
 
-        // The demo's data goes through COCO's layout, as a user's COCO would: PPO prompts (train), calibration (val) and the
-        // held-out evaluation (test) are exported splits read back by the COCO reader; their objects come from the
-        // instances through the world's entity set.
+        // The demo's data goes through COCO's layout, as a user's COCO would: PPO prompts and calibration (train),
+        // validation (val) and the reported evaluation (test) are exported splits read back by the COCO reader; their
+        // objects come from the instances through the world's entity set.
         var coco = Path.Combine(output, "coco");
         var entities = Path.Combine(clip, ShapesVocabulary.EntityFileName);
-        foreach (var (split, seed, count) in new[] { ("train", PpoDataSeed, PpoDataScenes), ("val", o.CalibrationSeed, Math.Max(1, o.CalibrationScenes)), ("test", o.EvaluationSeed, o.EvaluationScenes) })
-            CocoExport.Write(coco, split, count, seed);
-        log($"data: COCO-format splits train ({PpoDataScenes} scenes, seed {PpoDataSeed}), val ({o.CalibrationScenes}, seed {o.CalibrationSeed}), test ({o.EvaluationScenes}, seed {o.EvaluationSeed}) in {coco}");
+        var splits = o.Splits;
+        splits.Export(coco, log);
+        var test = splits.Test;
         Lap("export_coco");
 
         var basePolicy = Path.Combine(output, "policy-base");
@@ -106,16 +110,16 @@ public static class ShapesDemo
         FiSAO.Rewards.Calibration? calibration = null;
         if (o.CalibrationScenes > 0)
         {
-            // fisao-trainer calibrate on the val split: the warm-up policy's own sampled responses, judged by CHAIR.
+            // fisao-trainer calibrate on train-split scenes: the warm-up policy's own sampled responses, judged by CHAIR.
             var calibrated = await CocoCalibration.RunAsync(new CalibrationRunOptions
             {
-                Policy = warm, Coco = coco, CocoSplit = "val", Entities = entities, Verifier = verifierAddress, Samples = o.CalibrationScenes,
+                Policy = warm, Coco = coco, CocoSplit = splits.Train.Name, Entities = entities, Verifier = verifierAddress, Samples = o.CalibrationScenes,
                 Seed = o.CalibrationSeed, Prompt = ShapesPolicy.Prompt, MaxNewTokens = ppoConfig.Generation.MaxNewTokens,
                 Temperature = ppoConfig.Generation.Temperature, Apply = true, Out = Path.Combine(output, "calibration.json"),
             }, log);
             if (!calibrated.Applied) throw new InvalidOperationException($"The verifier did not apply the policy calibration: {calibrated.NotAppliedReason}");
             calibration = calibrated.Calibration;
-            log($"calibration on the policy's own responses ({calibrated.Samples} val images): mu_gt {calibration.MuGt:F3}, mu_hal {calibration.MuHal:F3}, " +
+            log($"calibration on the policy's own responses ({calibrated.Samples} train images): mu_gt {calibration.MuGt:F3}, mu_hal {calibration.MuHal:F3}, " +
                 $"{calibration.CorrectCount} correct / {calibration.HallucinatedCount} hallucinated mentions -> {Path.Combine(output, "calibration.json")}");
             Lap("calibration");
         }
@@ -124,8 +128,8 @@ public static class ShapesDemo
         // co-occurrence habit shows), and sampling at the rollouts' temperature (seeded per scene: what PPO sees).
         var temperature = ppoConfig.Generation.Temperature;
         Evaluated Evaluate(string? adapters) => new(
-            ShapesEvaluation.Run(warm, adapters, o.EvaluationSeed, o.EvaluationScenes, scorer),
-            ShapesEvaluation.Run(warm, adapters, o.EvaluationSeed, o.EvaluationScenes, scorer, temperature: temperature));
+            ShapesEvaluation.Run(warm, adapters, test.Seed, test.Scenes, scorer),
+            ShapesEvaluation.Run(warm, adapters, test.Seed, test.Scenes, scorer, temperature: temperature));
         var before = Evaluate(null);
         log($"before: greedy CHAIR_i {before.Greedy.ChairI:P1}, sampled CHAIR_i {before.Sampled.ChairI:P1}");
         Lap("evaluate_before");
@@ -152,7 +156,7 @@ public static class ShapesDemo
             var file = Path.Combine(evaluationFolder, name.Replace(' ', '-') + ".json");
             evaluations.Add((name, CocoBenchmarks.Run(new BenchmarkOptions
             {
-                Policy = warm, Adapters = adapters, Coco = coco, CocoSplit = "test", Entities = entities, Chair = true,
+                Policy = warm, Adapters = adapters, Coco = coco, CocoSplit = test.Name, Entities = entities, Chair = true,
                 PopeSplits = [FiSAO.Evaluation.Pope.PopeSplit.Random, FiSAO.Evaluation.Pope.PopeSplit.Popular, FiSAO.Evaluation.Pope.PopeSplit.Adversarial],
                 Images = 0, PopeImages = o.EvaluationScenes, Prompt = ShapesPolicy.Prompt, MaxNewTokens = ppoConfig.Generation.MaxNewTokens, Out = file, BatchSize = 25,
             }, line => log($"evaluate {name}: {line}"))));
@@ -168,8 +172,10 @@ public static class ShapesDemo
         times["total"] = Math.Round(total.Elapsed.TotalSeconds, 1);
         var results = new
         {
-            scenes = o.EvaluationScenes,
-            evaluation_seed = o.EvaluationSeed,
+            evaluated_split = test.Name,
+            scenes = test.Scenes,
+            evaluation_seed = test.Seed,
+            splits = splits.Describe(),
             sampling_temperature = temperature,
             ppo_steps = ppoConfig.Run.Steps,
             ppo_overrides = o.Overrides,
@@ -177,7 +183,7 @@ public static class ShapesDemo
             vision_feature_layer = o.Policy.VisionFeatureLayer,
             calibration = calibration is null ? null : new
             {
-                scenes = o.CalibrationScenes, seed = o.CalibrationSeed, mu_gt = Math.Round(calibration.MuGt, 4), mu_hal = Math.Round(calibration.MuHal, 4),
+                split = splits.Train.Name, scenes = o.CalibrationScenes, seed = o.CalibrationSeed, mu_gt = Math.Round(calibration.MuGt, 4), mu_hal = Math.Round(calibration.MuHal, 4),
                 s_min = Math.Round(calibration.SMin, 4), s_max = Math.Round(calibration.SMax, 4),
                 correct = calibration.CorrectCount, hallucinated = calibration.HallucinatedCount,
             },
@@ -231,32 +237,40 @@ public static class ShapesDemo
         mean_mention_reward = r.MentionRewards.Count == 0 ? 0 : Math.Round(r.MentionRewards.Average(), 4), seconds = Math.Round(r.Seconds, 1),
     };
 
-    /// <summary>The demo's PPO config for one reward mode, with the <c>--set</c> overrides applied and validated.</summary>
     /// <summary>The PPO prompts' scenes (exported as the COCO train split).</summary>
-    private const long PpoDataSeed = 777;
-    private const int PpoDataScenes = 4000;
+    private static TrainerConfig Train(ShapesDemoOptions o, string warm, string verifier, RewardMode mode, string coco, string entities) =>
+        PpoConfig(warm, verifier, coco, entities, Path.Combine(o.OutputDirectory, $"ppo-{mode.Name()}"), o.PpoSteps, o.Threads,
+            [.. Table4Arm.Named(mode == RewardMode.Sentence ? "sentence" : "token").Overrides, .. o.Overrides]);
 
-    private static TrainerConfig Train(ShapesDemoOptions o, string warm, string verifier, RewardMode mode, string coco, string entities)
+    /// <summary>
+    /// The demo's PPO config (the documented shapes-world settings: LoRA r 8 on every projection, 16 rollouts a step,
+    /// minibatch 8, xi 0.01, lr 1e-3, 40 new tokens, the train split's prompts), with <paramref name="overrides"/>
+    /// (<c>section.key=value</c>, as <c>train --set</c>) applied in order and the result validated.
+    /// </summary>
+    public static TrainerConfig PpoConfig(string warm, string verifier, string coco, string entities, string outputDirectory, int steps, int threads,
+        IEnumerable<string> overrides)
     {
         var config = new TrainerConfig
         {
-            Policy = new PolicySettings { Model = warm, Threads = o.Threads },
+            Policy = new PolicySettings { Model = warm, Threads = threads },
             Lora = new LoraSettings { Rank = 8, Alpha = 16, Dropout = 0.0, TargetModules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] },
             Data = new DataSettings { Kind = "coco", Path = coco, CocoSplit = "train", Entities = entities, Prompt = ShapesPolicy.Prompt },
             // Repeats earn nothing: with every mention rewarded the small policy learned to list correct objects again and
             // again (mentions 540 -> 1,523 in 300 steps), which lowers CHAIR_i without removing a hallucination.
-            Reward = new RewardSettings { VerifierAddresses = [verifier], Mode = mode, RepeatedMentions = RepeatedMentions.First },
+            Reward = new RewardSettings { VerifierAddresses = [verifier], Mode = RewardMode.Token, RepeatedMentions = RepeatedMentions.First },
             Generation = new GenerationSettings { MaxNewTokens = 40 },
             Ppo = new PpoSettings { Xi = 0.01, PpoEpochs = 4, MinibatchSize = 8, LearningRate = 1e-3, EarlyStopKl = 0.05 },
-            Run = new RunSettings { Steps = o.PpoSteps, BatchSize = 16, Seed = 3, CheckpointInterval = 20, OutputDir = Path.Combine(o.OutputDirectory, $"ppo-{mode.Name()}") },
+            Run = new RunSettings { Steps = steps, BatchSize = 16, Seed = 3, CheckpointInterval = 20, OutputDir = outputDirectory },
         };
-        if (o.Overrides.Count > 0)
-            config = TrainerConfigLoader.Parse(System.Text.Json.Nodes.JsonNode.Parse(TrainerConfigLoader.Serialize(config))!.AsObject(), o.Overrides);
+        var list = overrides.ToList();
+        if (list.Count > 0)
+            config = TrainerConfigLoader.Parse(System.Text.Json.Nodes.JsonNode.Parse(TrainerConfigLoader.Serialize(config))!.AsObject(), list);
         TrainerConfigLoader.Validate(config);
         return config;
     }
 
-    private static string Run(TrainerConfig config, Action<string> log)
+    /// <summary>Runs a PPO config into its (emptied) output folder; returns the folder.</summary>
+    public static string Run(TrainerConfig config, Action<string> log)
     {
         var run = config.Run.OutputDir!;
         if (Directory.Exists(run)) Directory.Delete(run, recursive: true);

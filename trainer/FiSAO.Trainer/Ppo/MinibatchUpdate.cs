@@ -53,18 +53,27 @@ public static class MinibatchUpdate
         tensor(Enumerable.Range(0, (int)count).Select(i => start + i).ToArray(), device: device);
 
     /// <summary>f over row chunks of at most <paramref name="rowsPerPass"/> rows, concatenated along rows.</summary>
-    public static Tensor ByRows(PolicyBatch batch, Tensor features, int rowsPerPass, Func<PolicyBatch, Tensor, Tensor> f)
+    public static Tensor ByRows(PolicyBatch batch, Tensor features, int rowsPerPass, Func<PolicyBatch, Tensor, Tensor> f) =>
+        ByRowsMany(batch, features, rowsPerPass, (part, partFeatures) => [f(part, partFeatures)])[0];
+
+    /// <summary>f (several [rows, ..] outputs) over row chunks of at most <paramref name="rowsPerPass"/> rows, each output
+    /// concatenated along rows.</summary>
+    public static Tensor[] ByRowsMany(PolicyBatch batch, Tensor features, int rowsPerPass, Func<PolicyBatch, Tensor, Tensor[]> f)
     {
         var n = batch.Count;
         if (rowsPerPass <= 0 || rowsPerPass >= n) return f(batch, features);
         using var scope = NewDisposeScope();
-        var parts = new List<Tensor>();
+        var parts = new List<Tensor[]>();
         for (long start = 0; start < n; start += rowsPerPass)
         {
+            // f's intermediates (a micro-batch's logits, say) die with the chunk; only its outputs stay.
+            using var chunkScope = NewDisposeScope();
             var rows = RowRange(start, Math.Min(rowsPerPass, n - start), batch.InputIds.device);
             using var part = batch.Rows(rows);
-            parts.Add(f(part, features.index_select(0, rows.to(features.device))));
+            var outputs = f(part, features.index_select(0, rows.to(features.device)));
+            foreach (var output in outputs) output.MoveToOuterDisposeScope();
+            parts.Add(outputs);
         }
-        return cat(parts, 0).MoveToOuterDisposeScope();
+        return [.. Enumerable.Range(0, parts[0].Length).Select(i => cat(parts.Select(p => p[i]).ToList(), 0).MoveToOuterDisposeScope())];
     }
 }

@@ -1,4 +1,5 @@
 using FiSAO.Models.Torch;
+using FiSAO.Trainer.Configuration;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,14 +19,62 @@ public static class PpoMath
 
     /// <summary>
     /// R_t = r_t - xi * (log pi_theta(y_t) - log pi_ref(y_t)) (METHOD.md 4, Algorithm 1): the verifier's token reward minus
-    /// the per-token KL penalty, with pi_theta the rollout policy (pi_old). 0 on padding.
+    /// the per-token KL penalty (k1 on every token), with pi_theta the rollout policy (pi_old). 0 on padding.
     /// </summary>
     public static Tensor KlPenalisedRewards(Tensor tokenRewards, Tensor logProbs, Tensor refLogProbs, Tensor mask, double xi)
     {
         using var scope = NewDisposeScope();
+        return PenalisedRewards(tokenRewards, logProbs - refLogProbs, mask, mask, xi).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// R_t = r_t - xi * KL_t * k_t on the response tokens (<paramref name="mask"/>), 0 on padding; k_t is
+    /// <paramref name="klMask"/>, 1 where the KL term applies (<c>ppo.kl_tokens</c>: every token, or the entities' tokens as
+    /// Eq. 8 writes it).
+    /// </summary>
+    public static Tensor PenalisedRewards(Tensor tokenRewards, Tensor kl, Tensor mask, Tensor klMask, double xi)
+    {
+        using var scope = NewDisposeScope();
         using var xiScalar = xi.ToScalar();
-        var kl = (logProbs - refLogProbs) * mask;
-        return ((tokenRewards - kl * xiScalar) * mask).MoveToOuterDisposeScope();
+        var penalty = kl * klMask * mask * xiScalar;
+        return ((tokenRewards - penalty) * mask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The per-token KL term of <c>ppo.kl_estimator</c> from the rollout's log-probs of the sampled tokens: k1 =
+    /// log pi_theta - log pi_ref; k3 = (r - 1) - log r with r = pi_ref / pi_theta (Schulman's unbiased, non-negative
+    /// estimator of KL(pi_theta || pi_ref)); full = <paramref name="fullKl"/>, the exact D_KL[pi_ref || pi_theta] per
+    /// position (<see cref="FullKl"/>), which must then be given. 0 on padding.
+    /// </summary>
+    public static Tensor KlPerToken(KlEstimator estimator, Tensor logProbs, Tensor refLogProbs, Tensor mask, Tensor? fullKl = null)
+    {
+        using var scope = NewDisposeScope();
+        var kl = estimator switch
+        {
+            KlEstimator.K1 => logProbs - refLogProbs,
+            KlEstimator.K3 => K3(logProbs, refLogProbs),
+            KlEstimator.Full => fullKl ?? throw new ArgumentException("ppo.kl_estimator = full needs the exact per-position KL.", nameof(fullKl)),
+            _ => throw new ArgumentOutOfRangeException(nameof(estimator)),
+        };
+        return (kl * mask).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor K3(Tensor logProbs, Tensor refLogProbs)
+    {
+        var logR = refLogProbs - logProbs;
+        return logR.exp() - Scalars.One - logR;
+    }
+
+    /// <summary>
+    /// Eq. 8's D_KL[pi_ref || pi_theta] of each position's next-token distributions from their logits [.., V]:
+    /// sum_v pi_ref(v) (log pi_ref(v) - log pi_theta(v)), in fp32 -> [..].
+    /// </summary>
+    public static Tensor FullKl(Tensor refLogits, Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        var refLogp = refLogits.to(ScalarType.Float32).log_softmax(-1);
+        var logp = logits.to(ScalarType.Float32).log_softmax(-1);
+        return (refLogp.exp() * (refLogp - logp)).sum(-1).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -55,6 +104,27 @@ public static class PpoMath
         var advantages = stack(columns, 1);
         var returns = advantages.add(v, Scalars.One) * mask;
         return (advantages.MoveToOuterDisposeScope(), returns.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Returns-to-go per row, right to left: G_t = R_t + gamma G_{t+1} (G after a row's last token = 0), i.e.
+    /// G_t = sum_{t' >= t} gamma^(t' - t) R_t' over the response tokens; 0 on padding. The advantage of
+    /// <c>ppo.advantage_mode = return</c> (REINFORCE's return without a baseline): a reward on a later token (the sentence
+    /// reward on the last one) reaches every earlier token.
+    /// </summary>
+    public static Tensor ReturnsToGo(Tensor rewards, Tensor mask, double gamma)
+    {
+        using var scope = NewDisposeScope();
+        var r = rewards.shape[1];
+        using var gammaScalar = gamma.ToScalar();
+        var columns = new Tensor[r];
+        Tensor next = zeros_like(rewards.select(1, 0));
+        for (var t = r - 1; t >= 0; t--)
+        {
+            columns[t] = rewards.select(1, t).add(next * gammaScalar, Scalars.One) * mask.select(1, t);
+            next = columns[t];
+        }
+        return stack(columns, 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Masked mean.</summary>

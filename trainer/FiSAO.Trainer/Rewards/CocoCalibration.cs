@@ -24,6 +24,9 @@ public sealed record CalibrationRunOptions : CocoPolicyOptions
     /// <summary>As the rollouts sample (generation.temperature; Eq. 7 is set on the responses PPO will see).</summary>
     public double Temperature { get; init; } = 1.0;
     public bool Apply { get; init; }
+
+    /// <summary>What Eq. 7 averages over (<c>--count</c>): every judged mention (default) or each response's set of objects.</summary>
+    public CalibrationCount Count { get; init; } = CalibrationCount.Mentions;
     public int BatchSize { get; init; } = 8;
     public required string Out { get; init; }
 
@@ -88,7 +91,7 @@ public static class CocoCalibration
         CalibrationSampleFile.Write(samplesFile, lines);
 
         using var verifier = new VerifierReward(new Configuration.RewardSettings { VerifierAddresses = [o.Verifier] });
-        var answer = await verifier.CalibrateAsync(samples, responses, o.Apply);
+        var answer = await verifier.CalibrateAsync(samples, responses, o.Apply, o.Count);
         foreach (var e in answer.SampleErrors) log($"calibrate: sample {e.Index} skipped: {e.Error.Message}");
         var calibration = FromProto(answer.Calibration);
         calibration.Save(o.Out);

@@ -11,8 +11,11 @@ public enum MentionVerdict
     Hallucinated,
 }
 
-/// <summary>One scored object mention of a response: its canonical entity, CLIP score S, token reward and verdict.</summary>
-public sealed record MentionReward(string Entity, float Score, float Reward, bool InImage, MentionVerdict Verdict);
+/// <summary>
+/// One scored object mention of a response: its canonical entity, CLIP score S, token reward, verdict and its response
+/// tokens [TokenStart, TokenEnd) (where <c>ppo.kl_tokens = entities</c> puts the KL term).
+/// </summary>
+public sealed record MentionReward(string Entity, float Score, float Reward, bool InImage, MentionVerdict Verdict, int TokenStart, int TokenEnd);
 
 /// <summary>
 /// The rewards of one response: r_t per generated token (METHOD.md 4) and its object mentions. A mention the verifier
@@ -42,8 +45,9 @@ public sealed class ToyTokenReward(string piece, double value) : IRewardSource
             var pieces = r.Pieces ?? throw new InvalidOperationException("The generator returned no pieces.");
             var rewards = pieces.Select(p => p == piece ? (float)value : 0f).ToArray();
             // The toy's own verdict: a positive value marks a wanted token, a negative one an unwanted one.
-            var mentions = rewards.Where(x => x != 0)
-                .Select(x => new MentionReward(piece, x, x, true, x > 0 ? MentionVerdict.Correct : MentionVerdict.Hallucinated)).ToList();
+            var mentions = rewards.Select((x, t) => (Reward: x, Token: t)).Where(m => m.Reward != 0)
+                .Select(m => new MentionReward(piece, m.Reward, m.Reward, true, m.Reward > 0 ? MentionVerdict.Correct : MentionVerdict.Hallucinated, m.Token, m.Token + 1))
+                .ToList();
             return new ResponseRewards(rewards, mentions);
         })];
 

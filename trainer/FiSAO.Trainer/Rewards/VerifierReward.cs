@@ -71,7 +71,7 @@ public sealed class VerifierReward : IRewardSource
             if (_firstMentionOnly) WithoutRepeatBonus(rewards, response.Mentions);
             var truth = samples[result.Index].Objects is { } objects ? new HashSet<string>(objects, StringComparer.OrdinalIgnoreCase) : null;
             var mentions = response.Mentions.Select(m =>
-                new MentionReward(m.Entity, m.Score, m.Reward, truth?.Contains(m.Entity) ?? false, VerdictOf(m.Verdict))).ToList();
+                new MentionReward(m.Entity, m.Score, m.Reward, truth?.Contains(m.Entity) ?? false, VerdictOf(m.Verdict), m.TokenStart, m.TokenEnd)).ToList();
             scored.Add(new ResponseRewards(rewards, mentions));
         }
         return scored;
@@ -88,11 +88,16 @@ public sealed class VerifierReward : IRewardSource
     /// The Eq. 7 baselines from responses with known objects (the paper calibrates on the policy's own generated
     /// responses): one Calibrate call with every (image, SentencePiece pieces, ground truth); with
     /// <paramref name="apply"/> the verifier makes the result its active calibration (until it restarts).
+    /// <paramref name="count"/>: every mention one observation, or each response's set of objects (Eq. 7's |O^i|).
     /// </summary>
     public async Task<CalibrateResponse> CalibrateAsync(IReadOnlyList<PromptSample> samples, IReadOnlyList<GeneratedSequence> responses, bool apply,
-        CancellationToken cancellationToken = default)
+        FiSAO.Rewards.CalibrationCount count = FiSAO.Rewards.CalibrationCount.Mentions, CancellationToken cancellationToken = default)
     {
-        var request = new CalibrateRequest { Apply = apply };
+        var request = new CalibrateRequest
+        {
+            Apply = apply,
+            Count = count == FiSAO.Rewards.CalibrationCount.Sets ? CalibrationCount.Sets : CalibrationCount.Mentions,
+        };
         for (var i = 0; i < samples.Count; i++)
         {
             var tokens = new TokenList { TokenFormat = TokenFormat.SentencePiece };

@@ -17,11 +17,11 @@ namespace FiSAO.Trainer.Training;
 
 /// <summary>
 /// FiSAO PPO, Algorithm 1, one step at a time: sample (prompt, image) pairs, generate responses with pi_theta, score
-/// every token with the reward source (the verifier), form R_t = r_t - xi (log pi_theta - log pi_ref) with pi_ref = the
+/// every token with the reward source (the verifier), form R_t = r_t - xi KL(pi_theta, pi_ref)_t with pi_ref = the
 /// same model with its LoRA adapters off, then e epochs of minibatch updates on the clipped objective (Eq. 9-10) with
-/// AdamW, gradient clipping and an early stop on the approximate KL. Advantages: A_t = R_t (the paper) or GAE with a
-/// value head. Every random choice of step s derives from (seed, s), and the torch RNG state is checkpointed, so a
-/// resumed run repeats the uninterrupted one. With several devices (<c>policy.devices</c>) every step runs data parallel
+/// AdamW, gradient clipping and an early stop on the approximate KL. Advantages: A_t = R_t (the paper), its return-to-go,
+/// or GAE with a value head. Every random choice of step s derives from (seed, s), and the torch RNG state is
+/// checkpointed, so a resumed run repeats the uninterrupted one. With several devices (<c>policy.devices</c>) every step runs data parallel
 /// over a replica per device (<see cref="PolicyReplicas"/>): rollouts, pi_ref and V_old by shares of rows, the update's
 /// gradients summed on the first device; the numbers are the one-device run's up to float summation order.
 /// </summary>
@@ -137,8 +137,9 @@ public sealed class FiSAOTrainer : IDisposable
     }
 
     /// <summary>
-    /// Steps 4-5 of Algorithm 1 on the scored responses: log pi_ref (adapters off), R_t = r_t - xi (log pi_old - log pi_ref),
-    /// and the advantages: A_t = R_t (the paper) or GAE over the value head's V_old; whitened when configured.
+    /// Steps 4-5 of Algorithm 1 on the scored responses: log pi_old and log pi_ref (adapters off), R_t = r_t - xi KL_t
+    /// (ppo.kl_estimator, on ppo.kl_tokens), and the advantages: A_t = R_t (the paper), the return-to-go of R, or GAE over
+    /// the value head's V_old; whitened when configured.
     /// </summary>
     private Rollout MakeRollout(PolicyBatch batch, Tensor features, IReadOnlyList<ResponseRewards> scored)
     {
@@ -149,11 +150,17 @@ public sealed class FiSAOTrainer : IDisposable
         var tokenRewards = tensor(rewardData, [b, r], device: _device);
         var mask = batch.ResponseMask;
 
-        // In micro-batches of ppo.micro_batch_size rows, as the update: the peak is one micro-batch's forward.
-        // With several devices each computes its share of the rows on its replica.
-        var refLogProbs = _replicas.ByDevice(batch, features, (replica, share, shareFeatures) =>
-            MinibatchUpdate.ByRows(share, shareFeatures, ppo.RowsPerPass, replica.Policy.ReferenceLogProbs));
-        var rewards = PpoMath.KlPenalisedRewards(tokenRewards, batch.OldLogProbs, refLogProbs, mask, ppo.Xi);
+        // In micro-batches of ppo.micro_batch_size rows, as the update: the peak is one micro-batch's forward. log pi_old
+        // from the update's own forward (ppo.disable_dropout), so rho = 1 before the first update. With several devices
+        // each computes its share of the rows on its replica.
+        var logProbs = _replicas.ByDeviceMany(batch, features, (replica, share, shareFeatures) =>
+        {
+            var part = RolloutLogProbs.Compute(replica.Policy, share, shareFeatures, ppo);
+            return ppo.DisableDropout ? [part.RefLogProbs, part.Kl, part.OldLogProbs] : [part.RefLogProbs, part.Kl];
+        });
+        if (ppo.DisableDropout) batch = batch with { OldLogProbs = logProbs[2] };
+        var refLogProbs = logProbs[0];
+        var rewards = KlPlacement.PenalisedRewards(tokenRewards, logProbs[1], scored, mask, ppo);
 
         Tensor advantages, returns, oldValues;
         if (_valueHead is not null)
@@ -173,7 +180,7 @@ public sealed class FiSAOTrainer : IDisposable
         }
         else
         {
-            advantages = rewards;
+            advantages = ppo.AdvantageMode == AdvantageMode.Return ? PpoMath.ReturnsToGo(rewards, mask, ppo.Gamma) : rewards;
             returns = zeros_like(rewards);
             oldValues = zeros_like(rewards);
         }
@@ -190,7 +197,8 @@ public sealed class FiSAOTrainer : IDisposable
         double policyLoss = 0, valueLoss = 0, clipFraction = 0, entropy = 0, approxKl = 0;
         var updates = 0;
         var stop = false;
-        _replicas.SetTraining(true, _config.Policy.ActivationCheckpointing);
+        // ppo.disable_dropout: the update runs in eval mode (dropout off), the mode log pi_old was computed in.
+        _replicas.SetTraining(!ppo.DisableDropout, _config.Policy.ActivationCheckpointing);
         try
         {
             for (var epoch = 0; epoch < ppo.PpoEpochs && !stop; epoch++)

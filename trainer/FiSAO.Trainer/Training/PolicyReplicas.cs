@@ -102,7 +102,14 @@ public sealed class PolicyReplicas : IDisposable
     /// f over the rows of <paramref name="batch"/> split across the devices (each share moved to its replica's device),
     /// concatenated along rows on the primary's device: the reference log-probs and V_old of a rollout.
     /// </summary>
-    public Tensor ByDevice(PolicyBatch batch, Tensor features, Func<PolicyReplica, PolicyBatch, Tensor, Tensor> f)
+    public Tensor ByDevice(PolicyBatch batch, Tensor features, Func<PolicyReplica, PolicyBatch, Tensor, Tensor> f) =>
+        ByDeviceMany(batch, features, (replica, share, shareFeatures) => [f(replica, share, shareFeatures)])[0];
+
+    /// <summary>
+    /// <see cref="ByDevice"/> for an f with several row-aligned results (log pi_old, log pi_ref and the KL term of a
+    /// rollout): result k is f's k-th tensor of every share, concatenated along rows on the primary's device.
+    /// </summary>
+    public Tensor[] ByDeviceMany(PolicyBatch batch, Tensor features, Func<PolicyReplica, PolicyBatch, Tensor, Tensor[]> f)
     {
         if (Count == 1) return f(Primary, batch, features);
         var shares = Shares(batch.Count);
@@ -113,12 +120,16 @@ public sealed class PolicyReplicas : IDisposable
             using var rows = MinibatchUpdate.RowRange(shares[d].Start, shares[d].Count, batch.InputIds.device);
             using var share = batch.Rows(rows);
             using var part = share.To(replica.Device);
-            var result = f(replica, part, features.index_select(0, rows.to(features.device)).to(replica.Device));
-            return result.DetachFromDisposeScope();
+            var results = f(replica, part, features.index_select(0, rows.to(features.device)).to(replica.Device));
+            // A result may be a tensor of the share itself (disposed with it): keep a copy of each.
+            return results.Select(t => t.clone().DetachFromDisposeScope()).ToArray();
         });
         using var gather = NewDisposeScope();
-        var gathered = cat([.. parts.OfType<Tensor>().Select(p => p.to(Primary.Device))], 0).MoveToOuterDisposeScope();
-        foreach (var p in parts) p?.Dispose();
+        var present = parts.OfType<Tensor[]>().ToList();
+        var gathered = Enumerable.Range(0, present[0].Length)
+            .Select(k => cat([.. present.Select(p => p[k].to(Primary.Device))], 0).MoveToOuterDisposeScope())
+            .ToArray();
+        foreach (var p in present) foreach (var t in p) t.Dispose();
         return gathered;
     }
 
