@@ -111,27 +111,30 @@ public static class RestBenchmark
             Console.WriteLine(Line($"REST multipart cached / FastAPI peer: {Rate(totals["REST multipart, cached 172 KiB PNG"]) / Rate(totals["FastAPI peer multipart, cached"]):F2}x ") + Line(
                                    $"({Rate(totals["REST multipart, cached 172 KiB PNG"]):F0} vs {Rate(totals["FastAPI peer multipart, cached"]):F0} req/s; goal >= 3x; peer: {peerWorkers} uvicorn worker(s))"));
 
-        // Uncached: fresh images by multipart against the raw batched forward of the same model (measured before and after).
+        // Uncached: fresh images by multipart against the raw batched forward of the same model, alternating in chunks of
+        // two encoder batches (two raw passes, then that many fresh images served), so both see the same load.
         var images = Enumerable.Range(0, uncachedImages).Select(i => VerifierBenchmark.Png(50_000 + i)).ToList();
-        var pixels = images.Take(engine.Batching.MaxBatchSize).Select(p => engine.Model.Images.PreprocessImage(p)).ToList();
+        var batch = engine.Batching.MaxBatchSize;
+        var pixels = images.Take(batch).Select(p => engine.Model.Images.PreprocessImage(p)).ToList();
         engine.Model.EncodeImages(pixels);
-        double RawImagesPerSecond()
+        var (rawImages, rawSeconds, servedSeconds) = (0, 0.0, 0.0);
+        foreach (var chunk in images.Chunk(2 * batch))
         {
             var watch = Stopwatch.StartNew();
             for (var i = 0; i < 2; i++) engine.Model.EncodeImages(pixels);
-            return 2 * pixels.Count / watch.Elapsed.TotalSeconds;
+            (rawImages, rawSeconds) = (rawImages + 2 * pixels.Count, rawSeconds + watch.Elapsed.TotalSeconds);
+            watch.Restart();
+            await Parallel.ForEachAsync(chunk, new ParallelOptions { MaxDegreeOfParallelism = 2 * batch }, async (image, ct) =>
+            {
+                var form = new MultipartFormDataContent { { new ByteArrayContent(image), "image", "x.png" }, { new StringContent(tokensJson), "tokens" } };
+                using var response = await http.PostAsync(address + "/v1/score", form, ct);
+                response.EnsureSuccessStatusCode();
+            });
+            servedSeconds += watch.Elapsed.TotalSeconds;
         }
-        var rawBefore = RawImagesPerSecond();
-        var uncached = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(images, new ParallelOptions { MaxDegreeOfParallelism = 2 * engine.Batching.MaxBatchSize }, async (image, ct) =>
-        {
-            var form = new MultipartFormDataContent { { new ByteArrayContent(image), "image", "x.png" }, { new StringContent(tokensJson), "tokens" } };
-            using var response = await http.PostAsync(address + "/v1/score", form, ct);
-            response.EnsureSuccessStatusCode();
-        });
-        var served = images.Count / uncached.Elapsed.TotalSeconds;
-        var raw = (rawBefore + RawImagesPerSecond()) / 2;
-        Console.WriteLine(Line($"uncached REST multipart ({images.Count} images): {served:F1} images/s = {100 * served / raw:F0}% of the raw batched forward ({raw:F1} images/s, batch {pixels.Count}; goal >= 85%)"));
+        var served = images.Count / servedSeconds;
+        var raw = rawImages / rawSeconds;
+        Console.WriteLine(Line($"uncached REST multipart ({images.Count} images): {served:F1} images/s = {100 * served / raw:F0}% of the raw batched forward ({raw:F1} images/s, batch {pixels.Count}, alternating; goal >= 85%)"));
 
         using var process = Process.GetCurrentProcess();
         Console.WriteLine(Line($"peak working set: {process.PeakWorkingSet64 / (1024.0 * 1024):F0} MiB (verifier + load generator + model)") +
