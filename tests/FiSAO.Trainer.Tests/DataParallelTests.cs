@@ -22,15 +22,16 @@ public sealed class DataParallelTests(ITestOutputHelper output)
 
     // kl, approx_kl and the losses are differences of float32 log-probs of about -2.5 (one ulp: 2.4e-7), so a few ulps of
     // summation order (a share's forward instead of the whole batch's) move them by ~1e-7 whatever their size: measured
-    // 9e-8 on a kl of -3.3e-3 (2.7e-5 relative). Below this floor a difference is rounding, above it a bug.
+    // 9e-8 on a kl of -3.3e-3 (2.7e-5 relative), 3e-9 on a total reward of -1.2e-5 (2.7e-4 relative). Below this floor a
+    // difference is rounding; a missing gradient sum or weight copy moved a metric by 8 % or more (checked).
     private const double Floor = 1e-6;
 
     private static string Run(AdvantageMode mode, string[]? devices, string name)
     {
         var directory = TestDirectories.New(name);
         var config = TestConfigs.Toy(directory, steps: 5, advantageMode: mode);
-        // LoRA dropout 0: a share of a minibatch draws other dropout masks than the whole minibatch (same distribution), so
-        // only without dropout can two layouts give one number (as with micro-batches).
+        // LoRA dropout 0: with ppo.disable_dropout false a share of a minibatch would draw other dropout masks than the whole
+        // minibatch (same distribution), and only without dropout can two layouts give one number (as with micro-batches).
         // Learning rate 1e-3 (the shapes demo's) rather than the toy's 1e-2: AdamW divides by the root of the second moment,
         // so where a gradient is near zero its rounding differences become weight differences of up to a step; at 1e-2 the
         // largest gae adapter difference was 9.9e-6 after 5 steps, too close to the tolerance to say anything.
@@ -103,8 +104,8 @@ public sealed class DataParallelTests(ITestOutputHelper output)
         var empty = Assert.Throws<TrainerConfigException>(() => TrainerConfigLoader.Load(path, ["policy.devices=[]"]));
         Assert.Contains("policy.devices", empty.Message);
         var shared = Assert.Throws<TrainerConfigException>(() => TrainerConfigLoader.Load(path,
-            ["policy.devices=cpu,cpu", "policy.activation_checkpointing=true", "lora.dropout=0.1"]));
-        Assert.Contains("policy.activation_checkpointing: needs lora.dropout = 0 with several cpu entries", shared.Message);
+            ["policy.devices=cpu,cpu", "policy.activation_checkpointing=true", "lora.dropout=0.1", "ppo.disable_dropout=false"]));
+        Assert.Contains("policy.activation_checkpointing: needs lora.dropout = 0 (or ppo.disable_dropout) with several cpu entries", shared.Message);
     }
 
     private static List<double[]> MetricRows(string run)

@@ -29,7 +29,7 @@ public sealed class ResumeTests(ITestOutputHelper output)
     public void A_run_killed_after_a_checkpoint_resumes_without_losing_or_repeating_a_step_and_ends_as_the_uninterrupted_run(AdvantageMode mode, int devices)
     {
         // Two replicas on the one CPU share its generator, from which their threads would draw LoRA dropout masks in
-        // whichever order they run: two devices repeat exactly with dropout 0 (on GPUs each device has its own generator).
+        // whichever order they run (with ppo.disable_dropout false): dropout 0 makes two devices repeat in either mode.
         string[] settings = devices == 1 ? [] : ["--set", $"policy.devices={string.Join(',', Enumerable.Repeat("cpu", devices))}", "--set", "lora.dropout=0"];
         var uninterrupted = TestDirectories.New($"straight-{mode}-{devices}");
         var straight = TrainerProcess.Run(Timeout, ["train", "--config", WriteConfig(uninterrupted, mode), "--plain", .. settings]);

@@ -95,8 +95,8 @@ public static class TrainerConfigLoader
         Check(c.Policy.Threads >= 0, "policy.threads", "must be >= 0");
         Check(!c.Policy.ActivationCheckpointing || c.Lora.Dropout == 0 || !c.Policy.DeviceList.Any(d => d.StartsWith("cuda", StringComparison.Ordinal)),
             "policy.activation_checkpointing", "needs lora.dropout = 0 on CUDA: the recompute must draw the forward's dropout masks, and TorchSharp 0.107 cannot save a CUDA generator's state");
-        Check(!c.Policy.ActivationCheckpointing || c.Lora.Dropout == 0 || c.Policy.DeviceList.Count(d => d == "cpu") <= 1,
-            "policy.activation_checkpointing", "needs lora.dropout = 0 with several cpu entries in policy.devices: their threads share the CPU generator the recompute rewinds to redraw the forward's dropout masks");
+        Check(!c.Policy.ActivationCheckpointing || c.Lora.Dropout == 0 || c.Ppo.DisableDropout || c.Policy.DeviceList.Count(d => d == "cpu") <= 1,
+            "policy.activation_checkpointing", "needs lora.dropout = 0 (or ppo.disable_dropout) with several cpu entries in policy.devices: their threads share the CPU generator the recompute rewinds to redraw the forward's dropout masks");
         Check(c.Policy.ChatTemplate.Contains("{prompt}", StringComparison.Ordinal), "policy.chat_template", "must contain {prompt}");
 
         Check(c.Lora.Rank >= 1, "lora.rank", "must be >= 1");
