@@ -26,7 +26,7 @@ public sealed class DataParallelTests(ITestOutputHelper output)
     // difference is rounding; a missing gradient sum or weight copy moved a metric by 8 % or more (checked).
     private const double Floor = 1e-6;
 
-    private static string Run(AdvantageMode mode, string[]? devices, string name)
+    private static string Run(AdvantageMode mode, KlEstimator kl, string[]? devices, string name)
     {
         var directory = TestDirectories.New(name);
         var config = TestConfigs.Toy(directory, steps: 5, advantageMode: mode);
@@ -38,19 +38,21 @@ public sealed class DataParallelTests(ITestOutputHelper output)
         config = config with
         {
             Policy = config.Policy with { Devices = devices }, Lora = config.Lora with { Dropout = 0 },
-            Ppo = config.Ppo with { LearningRate = 1e-3 },
+            Ppo = config.Ppo with { LearningRate = 1e-3, KlEstimator = kl },
         };
         TrainingRun.Run(config, resume: false);
         return directory;
     }
 
     [Theory]
-    [InlineData(AdvantageMode.TokenReward)]
-    [InlineData(AdvantageMode.Gae)]
-    public void Two_devices_give_the_metrics_and_adapters_of_one_device(AdvantageMode mode)
+    [InlineData(AdvantageMode.TokenReward, KlEstimator.K1)]
+    [InlineData(AdvantageMode.Gae, KlEstimator.K1)]
+    // The exact KL over the vocabulary and returns-to-go: the rollout pass's several results gathered from the shares.
+    [InlineData(AdvantageMode.Return, KlEstimator.Full)]
+    public void Two_devices_give_the_metrics_and_adapters_of_one_device(AdvantageMode mode, KlEstimator kl)
     {
-        var one = Run(mode, devices: null, $"dp-one-{mode}");
-        var two = Run(mode, devices: ["cpu", "cpu"], $"dp-two-{mode}");
+        var one = Run(mode, kl, devices: null, $"dp-one-{mode}-{kl}");
+        var two = Run(mode, kl, devices: ["cpu", "cpu"], $"dp-two-{mode}-{kl}");
 
         var expected = MetricRows(one);
         var actual = MetricRows(two);
