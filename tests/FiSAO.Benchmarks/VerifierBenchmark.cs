@@ -26,7 +26,7 @@ namespace FiSAO.Benchmarks;
 public static class VerifierBenchmark
 {
     // A 64-token SentencePiece response with 8 entity mentions (LLaVA-style pieces).
-    static readonly string[] Response = (
+    internal static readonly string[] Response = (
         "▁The ▁image ▁shows ▁a ▁dog ▁sitting ▁next ▁to ▁a ▁cat ▁on ▁a ▁wooden ▁bench ▁in ▁a ▁park . ▁Behind ▁them ▁there " +
         "▁is ▁a ▁red ▁bicycle ▁and ▁a ▁traffic ▁light , ▁and ▁a ▁person ▁holding ▁an ▁umbrella ▁walks ▁by . ▁A ▁few " +
         "▁birds ▁fly ▁over ▁the ▁trees ▁while ▁the ▁sun ▁sets ▁slowly ▁behind ▁the ▁green ▁hills ▁in ▁the ▁far ▁distance ▁on ▁this ▁quiet ▁evening ▁.")

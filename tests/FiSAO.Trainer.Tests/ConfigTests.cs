@@ -45,11 +45,23 @@ public sealed class ConfigTests
         Assert.Equal("return", config.Ppo.AdvantageMode.Name());
     }
 
+    [Fact]
+    public void Kl_estimator_placement_and_dropout_keys_default_to_k1_all_and_dropout_off_in_the_update()
+    {
+        var defaults = TrainerConfigLoader.Parse(Minimal());
+        Assert.Equal((KlEstimator.K1, KlTokens.All, true), (defaults.Ppo.KlEstimator, defaults.Ppo.KlTokens, defaults.Ppo.DisableDropout));
+        var config = TrainerConfigLoader.Parse(Minimal(), ["ppo.kl_estimator=full", "ppo.kl_tokens=entities", "ppo.disable_dropout=false"]);
+        Assert.Equal((KlEstimator.Full, KlTokens.Entities, false), (config.Ppo.KlEstimator, config.Ppo.KlTokens, config.Ppo.DisableDropout));
+        Assert.Equal(KlEstimator.K3, TrainerConfigLoader.Parse(Minimal(), ["ppo.kl_estimator=k3"]).Ppo.KlEstimator);
+    }
+
     [Theory]
     [InlineData("ppo.clip_eps=0.1", "Unknown config key 'ppo.clip_eps'")]
     [InlineData("ppo.clip_epsilon=1.5", "ppo.clip_epsilon: must be in (0, 1)")]
     [InlineData("ppo.clip_epsilon=\"wide\"", "Config key 'ppo.clip_epsilon' has a value of the wrong type")]
     [InlineData("ppo.advantage_mode=critic", "ppo.advantage_mode: 'critic' is not token-reward, gae or return")]
+    [InlineData("ppo.kl_estimator=k2", "ppo.kl_estimator: 'k2' is not k1, k3 or full")]
+    [InlineData("ppo.kl_tokens=objects", "ppo.kl_tokens: 'objects' is not all or entities")]
     [InlineData("reward.mode=paragraph", "reward.mode: 'paragraph' is not token or sentence")]
     [InlineData("policy.device=gpu", "policy.device: 'gpu' is not cpu, cuda or cuda:N")]
     [InlineData("ppo.minibatch_size=64", "ppo.minibatch_size: must not exceed run.batch_size (8)")]

@@ -22,5 +22,21 @@ public sealed class KlPlacementTests
         Assert.Equal([0f, 1f, 1f, 0f, 1f, 0f, 1f, 0f, 0f, 0f], entities.data<float>().ToArray());
         using var all = KlPlacement.Mask(KlTokens.All, scored, mask);
         Assert.Equal(mask.data<float>().ToArray(), all.data<float>().ToArray());
+
+        // R = r - xi KL on the placed tokens, xi = 0.5, KL = 0.2 everywhere, r = 1 on the mentions' last tokens (2, 4):
+        //   entities: [0, -0.1, 0.9, 0, 0.9 | 0, -0.1, pad 0, 0, 0];  all: every real token loses 0.1.
+        using var r = tensor(new float[] { 0, 0, 1, 0, 1, 0, 0, 0, 0, 0 }, [2, 5]);
+        using var kl = tensor(Enumerable.Repeat(0.2f, 10).ToArray(), [2, 5]);
+        var ppo = new PpoSettings { Xi = 0.5, KlTokens = KlTokens.Entities };
+        using var onEntities = KlPlacement.PenalisedRewards(r, kl, scored, mask, ppo);
+        Close([0f, -0.1f, 0.9f, 0f, 0.9f, 0f, -0.1f, 0f, 0f, 0f], onEntities);
+        using var onAll = KlPlacement.PenalisedRewards(r, kl, scored, mask, ppo with { KlTokens = KlTokens.All });
+        Close([-0.1f, -0.1f, 0.9f, -0.1f, 0.9f, -0.1f, -0.1f, 0f, 0f, 0f], onAll);
+    }
+
+    private static void Close(float[] expected, Tensor actual)
+    {
+        var values = actual.data<float>().ToArray();
+        for (var i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - values[i]) < 1e-6, $"[{i}]: expected {expected[i]}, got {values[i]}");
     }
 }

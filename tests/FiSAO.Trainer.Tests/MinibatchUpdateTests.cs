@@ -16,10 +16,10 @@ namespace FiSAO.Trainer.Tests;
 [Collection(GlobalRngCollection.Name)]
 public sealed class MinibatchUpdateTests
 {
-    private static readonly PpoSettings Ppo = new() { MinibatchSize = 4, ClipEpsilon = 0.2, ValueClip = 0.2, ValueCoef = 0.1, EntropyCoef = 0.01 };
+    internal static readonly PpoSettings Ppo = new() { MinibatchSize = 4, ClipEpsilon = 0.2, ValueClip = 0.2, ValueCoef = 0.1, EntropyCoef = 0.01 };
 
     /// <summary>A rollout of 4 sampled responses (different lengths) with random advantages, returns and old values.</summary>
-    private static Rollout SampledRollout(LlavaPolicy policy)
+    internal static Rollout SampledRollout(LlavaPolicy policy)
     {
         var source = new ShapesPromptSource(5, 16, "Describe this image.");
         var images = ClipImageProcessor.FromDirectory(TinyPolicy.Directory);
@@ -63,7 +63,7 @@ public sealed class MinibatchUpdateTests
             .ToDictionary(p => p.Item1, p => TensorAssert.ToFloats(p.Item2.grad!));
     }
 
-    private static void SameGradients(Dictionary<string, float[]> expected, Dictionary<string, float[]> actual, string what)
+    internal static void SameGradients(Dictionary<string, float[]> expected, Dictionary<string, float[]> actual, string what)
     {
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
         foreach (var (name, grad) in expected)
@@ -73,7 +73,7 @@ public sealed class MinibatchUpdateTests
         }
     }
 
-    private static LlavaPolicy Policy(double dropout)
+    internal static LlavaPolicy Policy(double dropout)
     {
         var policy = LlavaPolicy.Load(TinyPolicy.Directory, TorchTarget.Cpu(),
             new LoraConfig { Rank = 4, Alpha = 8, Dropout = dropout, TargetModules = ["q_proj", "v_proj", "o_proj", "down_proj"] });

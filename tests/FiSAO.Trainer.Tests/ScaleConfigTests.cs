@@ -25,10 +25,19 @@ public sealed class ScaleConfigTests
     [Theory]
     [InlineData("ppo.micro_batch_size=5", "ppo.micro_batch_size: must not exceed ppo.minibatch_size (4)")]
     [InlineData("ppo.micro_batch_size=-1", "ppo.micro_batch_size: must be >= 0")]
-    [InlineData("policy.device=cuda:0", "policy.activation_checkpointing: needs lora.dropout = 0 on CUDA")]
-    public void Bad_values_name_the_key(string assignment, string expected)
+    [InlineData("policy.device=cuda:0", "policy.activation_checkpointing: needs lora.dropout = 0 (or ppo.disable_dropout) on CUDA", "ppo.disable_dropout=false")]
+    public void Bad_values_name_the_key(string assignment, string expected, string? also = null)
     {
-        var e = Assert.Throws<TrainerConfigException>(() => TrainerConfigLoader.Parse(Minimal(), ["policy.activation_checkpointing=true", assignment]));
+        string[] assignments = also is null ? ["policy.activation_checkpointing=true", assignment] : ["policy.activation_checkpointing=true", assignment, also];
+        var e = Assert.Throws<TrainerConfigException>(() => TrainerConfigLoader.Parse(Minimal(), assignments));
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Checkpointing_on_cuda_with_lora_dropout_is_accepted_when_the_update_runs_without_dropout()
+    {
+        var config = TrainerConfigLoader.Parse(Minimal(), ["policy.activation_checkpointing=true", "policy.device=cuda:0", "lora.dropout=0.05"]);
+        Assert.True(config.Ppo.DisableDropout);
+        Assert.True(config.Policy.ActivationCheckpointing);
     }
 }

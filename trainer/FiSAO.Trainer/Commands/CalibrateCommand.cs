@@ -43,7 +43,7 @@ public static class CalibrateCommand
             {
                 Policy = Need(parse.GetValue(policy)?.FullName ?? c?.Policy.Model, "--policy"),
                 Adapters = parse.GetValue(adapters)?.FullName,
-                Device = parse.GetValue(device) ?? c?.Policy.Device ?? "cpu",
+                Device = parse.GetValue(device) ?? c?.Policy.DeviceList[0] ?? "cpu",
                 DType = parse.GetValue(dtype) ?? c?.Policy.DType ?? "fp32",
                 Coco = Need(parse.GetValue(coco)?.FullName ?? (c?.Data.Kind == "coco" ? c.Data.Path : null), "--coco"),
                 CocoSplit = parse.GetValue(split) ?? (c?.Data.Kind == "coco" ? c.Data.CocoSplit : null) ?? CocoDataset.DefaultSplit,

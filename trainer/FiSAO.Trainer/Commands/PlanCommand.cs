@@ -15,7 +15,7 @@ public static class PlanCommand
         var set = new Option<string[]>("--set") { Description = "Override a config key (repeatable)." };
         var modelConfig = new Option<FileInfo?>("--model-config") { Description = "The policy's config.json (default: policy.model/config.json)." };
         var gpu = new Option<double>("--gpu-memory") { Description = "Memory per device, GiB.", DefaultValueFactory = _ => 80 };
-        var devices = new Option<int>("--devices") { Description = "Devices sharing each step's rollouts (a replica per device).", DefaultValueFactory = _ => 1 };
+        var devices = new Option<int>("--devices") { Description = "Devices sharing each step's rollouts (a replica per device); default: the config's policy.devices." };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Text tokens per prompt besides the image placeholders.", DefaultValueFactory = _ => 64 };
         var measure = new Option<bool>("--measure") { Description = "Also measure one update micro-batch's peak on this machine (CPU, Linux) with and without checkpointing." };
         var command = new Command("plan", "Estimate the memory per device of a config (weights, adapters, optimiser, KV cache, activations) and whether it fits.")
@@ -29,7 +29,8 @@ public static class PlanCommand
             var model = LlavaConfig.FromFile(path);
             var memory = parse.GetValue(gpu);
             foreach (var checkpointing in new[] { false, true })
-                Print(MemoryPlan.Estimate(loaded, model, checkpointing, parse.GetValue(devices), parse.GetValue(promptTokens)), memory);
+                Print(MemoryPlan.Estimate(loaded, model, checkpointing, parse.GetValue(devices) is > 0 and var n ? n : loaded.Policy.DeviceList.Count,
+                    parse.GetValue(promptTokens)), memory);
             if (parse.GetValue(measure)) Measure(loaded, model);
             return TrainerCli.Ok;
         });
@@ -72,7 +73,7 @@ public static class PlanCommand
 
     private static void Measure(TrainerConfig config, LlavaConfig model)
     {
-        if (config.Policy.DType is not ("fp32" or "float32") || config.Policy.Device.StartsWith("cuda", StringComparison.Ordinal))
+        if (config.Policy.DType is not ("fp32" or "float32") || config.Policy.DeviceList.Any(d => d.StartsWith("cuda", StringComparison.Ordinal)))
             throw new TrainerConfigException("plan --measure: measures on the CPU in fp32 (policy.dtype fp32, policy.device cpu): use --set to measure a small config.");
         Console.WriteLine("measured on this machine (one update micro-batch, peak resident set above the one before it):");
         foreach (var m in PeakMemory.MeasureUpdate(config))

@@ -33,8 +33,18 @@ public sealed record PolicySettings
     /// <summary>The name adapter_config.json gets: <see cref="BaseModelNameOrPath"/>, else <see cref="Model"/>.</summary>
     [JsonIgnore] public string? AdapterBaseModel => BaseModelNameOrPath ?? Model;
 
-    /// <summary><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    /// <summary><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>: the one-device form of <see cref="Devices"/>.</summary>
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+
+    /// <summary>
+    /// Several devices in one trainer (e.g. <c>["cuda:0", "cuda:1"]</c>, or <c>cuda:0,cuda:1</c> from <c>--set</c>): a
+    /// replica of the policy per device, each step's rollouts generated on all of them at once and the PPO update data
+    /// parallel (gradients summed on the first device, one optimiser step, weights copied back). Null: <see cref="Device"/>.
+    /// </summary>
+    [JsonPropertyName("devices"), JsonConverter(typeof(DeviceListConverter))] public string[]? Devices { get; init; }
+
+    /// <summary>The devices the trainer uses: <see cref="Devices"/>, else <see cref="Device"/> alone. The first holds the optimiser.</summary>
+    [JsonIgnore] public IReadOnlyList<string> DeviceList => Devices is { Length: > 0 } ? Devices : [Device];
 
     /// <summary><c>fp32</c>, <c>fp16</c> or <c>bf16</c>: the frozen base weights (LoRA adapters stay fp32).</summary>
     [JsonPropertyName("dtype")] public string DType { get; init; } = "fp32";
@@ -174,8 +184,8 @@ public sealed record PpoSettings
 
     /// <summary>
     /// Run the PPO update with dropout off (LoRA dropout included) and take log pi_old from that same forward before the
-    /// first update, so rho = 1 exactly at the start of every step (trl's <c>disable_dropout</c>). false: today's earlier
-    /// behaviour, log pi_old from sampling (eval mode) and the update in train mode with dropout.
+    /// first update, so rho = 1 exactly at the start of every step (trl's <c>disable_dropout</c>). false: the behaviour
+    /// before issue 13, log pi_old from sampling (eval mode) and the update in train mode with dropout.
     /// </summary>
     [JsonPropertyName("disable_dropout")] public bool DisableDropout { get; init; } = true;
 

@@ -86,10 +86,18 @@ public static class TrainerConfigLoader
 
         Check(!string.IsNullOrWhiteSpace(c.Policy.Model), "policy.model", "required (a llava-hf folder)");
         Check(IsDevice(c.Policy.Device), "policy.device", $"'{c.Policy.Device}' is not cpu, cuda or cuda:N");
+        Check(c.Policy.Devices is null || c.Policy.Devices.Length > 0, "policy.devices", "must name at least one device (or leave it out for policy.device)");
+        foreach (var device in c.Policy.Devices ?? [])
+            Check(IsDevice(device), "policy.devices", $"'{device}' is not cpu, cuda or cuda:N");
+        Check(c.Policy.Devices is not { Length: > 0 } || c.Policy.Device == new PolicySettings().Device || c.Policy.Device == c.Policy.Devices[0],
+            "policy.devices", $"give policy.device ('{c.Policy.Device}') or policy.devices, not both");
         Check(c.Policy.DType is "fp32" or "float32" or "fp16" or "float16" or "bf16" or "bfloat16", "policy.dtype", $"'{c.Policy.DType}' is not fp32, fp16 or bf16");
         Check(c.Policy.Threads >= 0, "policy.threads", "must be >= 0");
-        Check(!c.Policy.ActivationCheckpointing || c.Lora.Dropout == 0 || !c.Policy.Device.StartsWith("cuda", StringComparison.Ordinal),
-            "policy.activation_checkpointing", "needs lora.dropout = 0 on CUDA: the recompute must draw the forward's dropout masks, and TorchSharp 0.107 cannot save a CUDA generator's state");
+        // With ppo.disable_dropout (the default) the update draws no dropout masks, so the recompute has none to redraw.
+        Check(!c.Policy.ActivationCheckpointing || c.Lora.Dropout == 0 || c.Ppo.DisableDropout || !c.Policy.DeviceList.Any(d => d.StartsWith("cuda", StringComparison.Ordinal)),
+            "policy.activation_checkpointing", "needs lora.dropout = 0 (or ppo.disable_dropout) on CUDA: the recompute must draw the forward's dropout masks, and TorchSharp 0.107 cannot save a CUDA generator's state");
+        Check(!c.Policy.ActivationCheckpointing || c.Lora.Dropout == 0 || c.Ppo.DisableDropout || c.Policy.DeviceList.Count(d => d == "cpu") <= 1,
+            "policy.activation_checkpointing", "needs lora.dropout = 0 (or ppo.disable_dropout) with several cpu entries in policy.devices: their threads share the CPU generator the recompute rewinds to redraw the forward's dropout masks");
         Check(c.Policy.ChatTemplate.Contains("{prompt}", StringComparison.Ordinal), "policy.chat_template", "must contain {prompt}");
 
         Check(c.Lora.Rank >= 1, "lora.rank", "must be >= 1");

@@ -11,6 +11,17 @@ namespace FiSAO.Trainer.Ppo;
 /// </summary>
 public static class KlPlacement
 {
+    /// <summary>
+    /// R_t = r_t - xi KL_t on the tokens <c>ppo.kl_tokens</c> names (Algorithm 1 step 4; Eq. 8 with <c>entities</c>), 0 on
+    /// padding: the verifier's token rewards [B, R], the per-token KL of <c>ppo.kl_estimator</c> and the scored responses
+    /// whose mention spans place it.
+    /// </summary>
+    public static Tensor PenalisedRewards(Tensor tokenRewards, Tensor kl, IReadOnlyList<ResponseRewards> scored, Tensor responseMask, PpoSettings ppo)
+    {
+        using var klMask = Mask(ppo.KlTokens, scored, responseMask);
+        return PpoMath.PenalisedRewards(tokenRewards, kl, responseMask, klMask, ppo.Xi);
+    }
+
     public static Tensor Mask(KlTokens tokens, IReadOnlyList<ResponseRewards> scored, Tensor responseMask)
     {
         if (tokens == KlTokens.All) return responseMask.clone();

@@ -15,10 +15,13 @@ namespace FiSAO.Trainer.Ppo;
 public static class MinibatchUpdate
 {
     /// <summary>Adds the minibatch's gradient to the parameters' .grad and returns its loss terms (sums over micro-batches).</summary>
-    public static MinibatchLoss Accumulate(LlavaForConditionalGeneration model, ValueHead? valueHead, Rollout minibatch, PpoSettings ppo)
+    /// <param name="tokens">Response tokens the means are taken over: those of <paramref name="minibatch"/>, or, when it is one
+    /// device's share of a minibatch, the whole minibatch's (so the devices' gradients sum to the minibatch's).</param>
+    public static MinibatchLoss Accumulate(LlavaForConditionalGeneration model, ValueHead? valueHead, Rollout minibatch, PpoSettings ppo,
+        double? tokens = null)
     {
         var n = minibatch.Count;
-        var tokens = minibatch.ResponseMask.sum().item<float>();
+        var tokenCount = tokens ?? minibatch.ResponseMask.sum().item<float>();
         double policyLoss = 0, valueLoss = 0, entropy = 0, clipFraction = 0, approxKl = 0, loss = 0;
         for (long start = 0; start < n; start += ppo.RowsPerPass)
         {
@@ -26,7 +29,7 @@ public static class MinibatchUpdate
             using var part = Slice(minibatch, start, Math.Min(ppo.RowsPerPass, n - start));
             using var outputs = PolicyForward.Run(model, part.Batch.InputIds, part.Batch.AttentionMask, part.ImageFeatures, part.Batch.PromptLength,
                 valueHead, entropyWithGrad: ppo.EntropyCoef > 0);
-            var terms = PpoObjective.Compute(outputs, part, ppo, tokens);
+            var terms = PpoObjective.Compute(outputs, part, ppo, tokenCount);
             terms.Loss.backward();
             policyLoss += terms.PolicyLoss;
             valueLoss += terms.ValueLoss;

@@ -21,6 +21,10 @@ public sealed record PolicyBatch(Tensor InputIds, Tensor AttentionMask, Tensor R
         return new PolicyBatch(Take(InputIds), Take(AttentionMask), Take(ResponseMask), Take(OldLogProbs), PromptLength);
     }
 
+    /// <summary>The same batch on <paramref name="device"/> (a replica's share in data-parallel training).</summary>
+    public PolicyBatch To(Device device) =>
+        new(InputIds.to(device), AttentionMask.to(device), ResponseMask.to(device), OldLogProbs.to(device), PromptLength);
+
     /// <summary>The batch of <paramref name="generation"/> on <paramref name="device"/>.</summary>
     public static PolicyBatch From(GenerationResult generation, Device? device = null)
     {

@@ -33,6 +33,12 @@ public sealed record Rollout(
             Take(ImageFeatures), Take(RefLogProbs), Take(TokenRewards), Take(Rewards), Take(Advantages), Take(Returns), Take(OldValues));
     }
 
+    /// <summary>The same rows on <paramref name="device"/> (a replica's share of a minibatch in data-parallel training).</summary>
+    public Rollout To(Device device) => new(
+        Batch.To(device),
+        ImageFeatures.to(device), RefLogProbs.to(device), TokenRewards.to(device), Rewards.to(device), Advantages.to(device), Returns.to(device),
+        OldValues.to(device));
+
     public void Dispose()
     {
         Batch.Dispose();

@@ -66,7 +66,7 @@ public static class BestOfNSft
             Rank = config.Lora.Rank, Alpha = config.Lora.Alpha, Dropout = config.Lora.Dropout, TargetModules = config.Lora.TargetModules, Seed = config.Run.Seed,
         };
         // Fresh adapters start at B = 0: the pool is sampled from the initial policy itself.
-        using var policy = LlavaPolicy.Load(config.Policy.Model!, TorchTarget.Parse(config.Policy.Device, config.Policy.DType), lora);
+        using var policy = LlavaPolicy.Load(config.Policy.Model!, TorchTarget.Parse(config.Policy.DeviceList[0], config.Policy.DType), lora);
         var images = ClipImageProcessor.FromDirectory(config.Policy.Model!);
         var data = PromptSources.Create(config.Data);
         var order = new DataOrder(data.Count, config.Run.Seed, config.Data.Shuffle);

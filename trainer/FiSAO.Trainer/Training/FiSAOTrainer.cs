@@ -17,11 +17,13 @@ namespace FiSAO.Trainer.Training;
 
 /// <summary>
 /// FiSAO PPO, Algorithm 1, one step at a time: sample (prompt, image) pairs, generate responses with pi_theta, score
-/// every token with the reward source (the verifier), form R_t = r_t - xi (log pi_theta - log pi_ref) with pi_ref = the
+/// every token with the reward source (the verifier), form R_t = r_t - xi KL(pi_theta, pi_ref)_t with pi_ref = the
 /// same model with its LoRA adapters off, then e epochs of minibatch updates on the clipped objective (Eq. 9-10) with
 /// AdamW, gradient clipping and an early stop on the approximate KL. Advantages: A_t = R_t (the paper), its return-to-go,
 /// or GAE with a value head. Every random choice of step s derives from (seed, s), and the torch RNG state is
-/// checkpointed, so a resumed run repeats the uninterrupted one.
+/// checkpointed, so a resumed run repeats the uninterrupted one. With several devices (<c>policy.devices</c>) every step runs data parallel
+/// over a replica per device (<see cref="PolicyReplicas"/>): rollouts, pi_ref and V_old by shares of rows, the update's
+/// gradients summed on the first device; the numbers are the one-device run's up to float summation order.
 /// </summary>
 public sealed class FiSAOTrainer : IDisposable
 {
@@ -34,10 +36,14 @@ public sealed class FiSAOTrainer : IDisposable
     private readonly ValueHead? _valueHead;
     private readonly List<Parameter> _parameters;
     private readonly OptimizerHelper _optimizer;
+    private readonly PolicyReplicas _replicas;
     private readonly Device _device;
     private readonly int _padId;
 
-    public FiSAOTrainer(TrainerConfig config, LlavaPolicy policy, ClipImageProcessor images, IPromptSource data, IRewardSource rewards)
+    /// <param name="policy">The policy on the first device: the one the optimiser steps and checkpoints save.</param>
+    /// <param name="replicas">The policy loaded on each further device of <c>policy.devices</c> (owned by the trainer from now on).</param>
+    public FiSAOTrainer(TrainerConfig config, LlavaPolicy policy, ClipImageProcessor images, IPromptSource data, IRewardSource rewards,
+        IReadOnlyList<LlavaPolicy>? replicas = null)
     {
         _config = config;
         _policy = policy;
@@ -55,6 +61,7 @@ public sealed class FiSAOTrainer : IDisposable
         }
         var p = config.Ppo;
         _optimizer = ScalarSafeAdamW.Create(_parameters, p.LearningRate, p.AdamBeta1, p.AdamBeta2, p.AdamEpsilon, p.WeightDecay);
+        _replicas = new PolicyReplicas(policy, _valueHead, replicas ?? [], config.Policy.Threads);
     }
 
     /// <summary>Steps done so far (the next step is StepsDone + 1).</summary>
@@ -78,34 +85,12 @@ public sealed class FiSAOTrainer : IDisposable
         var features = _policy.ImageFeatures(pixels);
         var encoded = samples.Select(s => _policy.EncodePrompt(s.Prompt, _config.Policy.ChatTemplate)).ToList();
 
-        // 2-3. Rollouts with pi_theta, in chunks of generation.chunk_size; each chunk goes to the verifier (token rewards
-        // r_t, batch-wise, resilient) while the next one generates. Chunks are scored one after another, in order, so a
-        // stateful reward (the sentence normaliser) sees the responses as without chunks. LogProbs are log pi_old(y_t)
-        // at temperature 1 (LlavaGenerator's definition); seeds follow the rollout's index in the step, not its chunk.
+        // 2-3. Rollouts with pi_theta, in chunks of generation.chunk_size over the devices' replicas; each chunk goes to the
+        // verifier (token rewards r_t, batch-wise, resilient) while later ones generate, in row order (RolloutGeneration).
+        // LogProbs are log pi_old(y_t) at temperature 1 (LlavaGenerator's definition); seeds follow the rollout's index in
+        // the step, not its chunk or device.
         var generateWatch = Stopwatch.StartNew();
-        var chunk = _config.Generation.ChunkSize > 0 ? Math.Min(_config.Generation.ChunkSize, b) : b;
-        var sequences = new List<GeneratedSequence>(b);
-        var scoring = new List<Task<IReadOnlyList<ResponseRewards>>>();
-        for (var start = 0; start < b; start += chunk)
-        {
-            var n = Math.Min(chunk, b - start);
-            var first = start;
-            using var rows = tensor(Enumerable.Range(start, n).Select(i => (long)i).ToArray(), device: features.device);
-            var generation = _policy.GenerateFromFeatures(PromptBatch.LeftPadded(encoded.GetRange(start, n), _padId), features.index_select(0, rows),
-                new GenerationOptions
-                {
-                    MaxNewTokens = _config.Generation.MaxNewTokens,
-                    Temperature = _config.Generation.Temperature,
-                    TopP = _config.Generation.TopP,
-                    TopK = _config.Generation.TopK,
-                    RowSeeds = [.. Enumerable.Range(first, n).Select(i => Seeds.Derive(_config.Run.Seed, step, i, 0x6e11))],
-                });
-            sequences.AddRange(generation.Sequences);
-            var chunkSamples = samples.GetRange(start, n);
-            var previous = scoring.Count > 0 ? scoring[^1] : Task.FromResult<IReadOnlyList<ResponseRewards>>([]);
-            // No TorchSharp on the scoring thread: the verifier client and the reward sources work on plain arrays.
-            scoring.Add(previous.ContinueWith(_ => _rewards.Score(chunkSamples, generation.Sequences), TaskScheduler.Default));
-        }
+        var (sequences, scoring) = RolloutGeneration.Run(_replicas, _config, step, samples, encoded, features, _padId, _rewards);
         var generateSeconds = generateWatch.Elapsed.TotalSeconds;
 
         var verifierWatch = Stopwatch.StartNew();
@@ -166,25 +151,31 @@ public sealed class FiSAOTrainer : IDisposable
         var mask = batch.ResponseMask;
 
         // In micro-batches of ppo.micro_batch_size rows, as the update: the peak is one micro-batch's forward. log pi_old
-        // from the update's own forward (ppo.disable_dropout), so rho = 1 before the first update.
-        var logProbs = RolloutLogProbs.Compute(_policy, batch, features, ppo);
-        batch = batch with { OldLogProbs = logProbs.OldLogProbs };
-        var refLogProbs = logProbs.RefLogProbs;
-        using var klMask = KlPlacement.Mask(ppo.KlTokens, scored, mask);
-        var rewards = PpoMath.PenalisedRewards(tokenRewards, logProbs.Kl, mask, klMask, ppo.Xi);
+        // from the update's own forward (ppo.disable_dropout), so rho = 1 before the first update. With several devices
+        // each computes its share of the rows on its replica.
+        var logProbs = _replicas.ByDeviceMany(batch, features, (replica, share, shareFeatures) =>
+        {
+            var part = RolloutLogProbs.Compute(replica.Policy, share, shareFeatures, ppo);
+            return ppo.DisableDropout ? [part.RefLogProbs, part.Kl, part.OldLogProbs] : [part.RefLogProbs, part.Kl];
+        });
+        if (ppo.DisableDropout) batch = batch with { OldLogProbs = logProbs[2] };
+        var refLogProbs = logProbs[0];
+        var rewards = KlPlacement.PenalisedRewards(tokenRewards, logProbs[1], scored, mask, ppo);
 
         Tensor advantages, returns, oldValues;
         if (_valueHead is not null)
         {
-            using (no_grad())
+            _replicas.SetTraining(false, activationCheckpointing: false);
+            oldValues = _replicas.ByDevice(batch, features, (replica, share, shareFeatures) =>
             {
-                _policy.Model.eval();
-                oldValues = MinibatchUpdate.ByRows(batch, features, ppo.RowsPerPass, (part, partFeatures) =>
+                // Grad mode is per thread: set where the forward runs.
+                using var noGrad = no_grad();
+                return MinibatchUpdate.ByRows(share, shareFeatures, ppo.RowsPerPass, (part, partFeatures) =>
                 {
-                    using var outputs = PolicyForward.Run(_policy.Model, part.InputIds, part.AttentionMask, partFeatures, part.PromptLength, _valueHead);
+                    using var outputs = PolicyForward.Run(replica.Policy.Model, part.InputIds, part.AttentionMask, partFeatures, part.PromptLength, replica.ValueHead);
                     return outputs.Values!.detach().clone();
                 });
-            }
+            });
             (advantages, returns) = PpoMath.Gae(rewards, oldValues, mask, ppo.Gamma, ppo.Lambda);
         }
         else
@@ -207,8 +198,7 @@ public sealed class FiSAOTrainer : IDisposable
         var updates = 0;
         var stop = false;
         // ppo.disable_dropout: the update runs in eval mode (dropout off), the mode log pi_old was computed in.
-        _policy.Model.train(!ppo.DisableDropout);
-        _policy.Model.LanguageModel.Model.GradientCheckpointing = _config.Policy.ActivationCheckpointing;
+        _replicas.SetTraining(!ppo.DisableDropout, _config.Policy.ActivationCheckpointing);
         try
         {
             for (var epoch = 0; epoch < ppo.PpoEpochs && !stop; epoch++)
@@ -222,9 +212,11 @@ public sealed class FiSAOTrainer : IDisposable
                     using var minibatch = rollout.Rows(rows);
 
                     _optimizer.zero_grad();
-                    var loss = MinibatchUpdate.Accumulate(_policy.Model, _valueHead, minibatch, ppo);
+                    // Each device's share of the minibatch; the gradients summed on the first device (DataParallel).
+                    var loss = _replicas.Accumulate(minibatch, ppo);
                     if (ppo.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, ppo.MaxGradNorm);
                     _optimizer.step();
+                    _replicas.Broadcast();
 
                     updates++;
                     policyLoss += loss.PolicyLoss;
@@ -239,8 +231,7 @@ public sealed class FiSAOTrainer : IDisposable
         }
         finally
         {
-            _policy.Model.eval();
-            _policy.Model.LanguageModel.Model.GradientCheckpointing = false;
+            _replicas.SetTraining(false, activationCheckpointing: false);
         }
         var n = Math.Max(1, updates);
         return new OptimiseStats(policyLoss / n, valueLoss / n, clipFraction / n, entropy / n, approxKl / n, updates, stop);
@@ -275,6 +266,7 @@ public sealed class FiSAOTrainer : IDisposable
         var bytes = File.ReadAllBytes(Path.Combine(directory, TrainerCheckpoint.RngFileName));
         using var rng = tensor(bytes, ScalarType.Byte);
         torch.random.set_rng_state(rng);
+        _replicas.Broadcast();
         StepsDone = state.StepsDone;
     }
 
@@ -282,6 +274,7 @@ public sealed class FiSAOTrainer : IDisposable
 
     public void Dispose()
     {
+        _replicas.Dispose();
         _optimizer.Dispose();
         _valueHead?.Dispose();
     }

@@ -67,7 +67,8 @@ public sealed class MemoryPlan
         var generation = new MemoryItem("generation (KV cache + prefill)", kv + prefill,
             $"{rows} rollouts x {p + r} positions x {layers} layers x 2 x {kvd} x {s} bytes, + one layer's prefill");
 
-        var microRows = Math.Ceiling(config.Ppo.RowsPerPass / (double)devices);
+        // A device's share of a minibatch, in micro-batches of ppo.micro_batch_size rows (PolicyReplicas.Accumulate).
+        var microRows = Math.Min(config.Ppo.RowsPerPass, Math.Ceiling(config.Ppo.MinibatchSize / (double)devices));
         var tokens = microRows * (p + r);
         var perLayer = ActivationBytesPerTokenLayer(config, t.HiddenSize, t.IntermediateSize, qd, kvd, t.NumAttentionHeads, p + r,
             Attention(config), s);
@@ -134,7 +135,7 @@ public sealed class MemoryPlan
 
     // CUDA's SDPA (memory-efficient kernel, arbitrary masks) keeps O(T) per head; eager attention and CPU SDPA keep the weights.
     private static bool Attention(TrainerConfig config) =>
-        config.Policy.Attention == AttentionKind.Eager || !config.Policy.Device.StartsWith("cuda", StringComparison.Ordinal);
+        config.Policy.Attention == AttentionKind.Eager || !config.Policy.DeviceList[0].StartsWith("cuda", StringComparison.Ordinal);
 
     private static int ElementSize(ScalarType dtype) => dtype switch
     {

@@ -30,7 +30,7 @@ public static class PeakMemory
         // Tensors of 128 KiB and more straight from mmap, returned on free: glibc's dynamic threshold would otherwise move
         // them onto the heap after the first frees, where freed memory stays resident and hides the next pass's peak.
         MallOpt(MmapThreshold, 128 * 1024);
-        var target = TorchTarget.Parse(config.Policy.Device, config.Policy.DType);
+        var target = TorchTarget.Parse(config.Policy.DeviceList[0], config.Policy.DType);
         var lora = new LoraConfig { Rank = config.Lora.Rank, Alpha = config.Lora.Alpha, Dropout = config.Lora.Dropout, TargetModules = config.Lora.TargetModules };
         using var policy = LlavaPolicy.Load(config.Policy.Model!, target, lora);
         var images = ClipImageProcessor.FromDirectory(config.Policy.Model!);

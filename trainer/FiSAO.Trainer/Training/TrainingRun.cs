@@ -37,20 +37,22 @@ public static class TrainingRun
             throw new TrainerConfigException($"run.output_dir '{output}' already holds checkpoint '{existing}': pass --resume to continue it, or choose another output_dir.");
         File.WriteAllText(Path.Combine(output, ConfigCopyFileName), TrainerConfigLoader.Serialize(config));
 
-        var target = TorchTarget.Parse(config.Policy.Device, config.Policy.DType);
+        var target = TorchTarget.Parse(config.Policy.DeviceList[0], config.Policy.DType);
         var attention = config.Policy.Attention == AttentionKind.Eager ? LlamaAttentionImplementation.Eager : LlamaAttentionImplementation.Sdpa;
         var lora = new LoraConfig
         {
             Rank = config.Lora.Rank, Alpha = config.Lora.Alpha, Dropout = config.Lora.Dropout, TargetModules = config.Lora.TargetModules,
             Seed = config.Run.Seed,
         };
-        using var policy = checkpoint is null
-            ? LlavaPolicy.Load(config.Policy.Model!, target, lora, attention: attention)
-            : LlavaPolicy.Load(config.Policy.Model!, target, adapterDirectory: Path.Combine(checkpoint, TrainerCheckpoint.AdaptersFolder), attention: attention);
+        LlavaPolicy Load(TorchTarget device) => checkpoint is null
+            ? LlavaPolicy.Load(config.Policy.Model!, device, lora, attention: attention)
+            : LlavaPolicy.Load(config.Policy.Model!, device, adapterDirectory: Path.Combine(checkpoint, TrainerCheckpoint.AdaptersFolder), attention: attention);
+        using var policy = Load(target);
         var images = ClipImageProcessor.FromDirectory(config.Policy.Model!);
         var data = PromptSources.Create(config.Data);
         using var rewards = (rewardFactory ?? CreateRewardSource)(config);
-        using var trainer = new FiSAOTrainer(config, policy, images, data, rewards);
+        // policy.devices: a replica on each further device, owned by the trainer.
+        using var trainer = new FiSAOTrainer(config, policy, images, data, rewards, PolicyReplicas.LoadOthers(config, Load));
 
         if (checkpoint is not null)
         {
