@@ -31,7 +31,28 @@ public sealed class MutualTlsVerifier : IAsyncDisposable
                 ["Kestrel:Endpoints:Https:Certificate:KeyPath"] = certs.ServerKeyPath,
                 ["Verifier:ClientCaPath"] = certs.CaPath,
             }, port: http);
+        // The readiness probe answers on the plain endpoint; Kestrel binds the TLS one after it, so on a loaded machine a
+        // client could reach the TLS port before it listens (a refused TCP connect, not the TLS answer under test).
+        await WaitForListener(tls, TimeSpan.FromSeconds(30));
         return new MutualTlsVerifier(root, certs, process, https);
+    }
+
+    static async Task WaitForListener(int port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var socket = new System.Net.Sockets.TcpClient();
+                await socket.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
