@@ -147,9 +147,16 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     public Tensor ResponseLogProbs(Tensor inputIds, Tensor attentionMask, Tensor? imageFeatures, long promptLength)
     {
         using var scope = torch.NewDisposeScope();
-        var logits = language_model.LmHead(ResponseHiddenStates(inputIds, attentionMask, imageFeatures, promptLength));
+        var logits = ResponseLogits(inputIds, attentionMask, imageFeatures, promptLength);
         return TokenLogProbs(logits, ResponseTargets(inputIds, promptLength)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The logits that predict the response tokens: [B, R, vocab], column t predicting y_t (the LM head over
+    /// <see cref="ResponseHiddenStates"/>); what <see cref="ResponseLogProbs"/> and an exact KL over the vocabulary read.
+    /// </summary>
+    public Tensor ResponseLogits(Tensor inputIds, Tensor attentionMask, Tensor? imageFeatures, long promptLength) =>
+        language_model.LmHead(ResponseHiddenStates(inputIds, attentionMask, imageFeatures, promptLength));
 
     /// <summary>
     /// The final hidden states that predict the response tokens: [B, R, hidden], column t the state at position P - 1 + t

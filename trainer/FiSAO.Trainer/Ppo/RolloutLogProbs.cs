@@ -58,5 +58,5 @@ public sealed record RolloutLogProbs(Tensor OldLogProbs, Tensor RefLogProbs, Ten
     }
 
     private static Tensor Logits(LlavaForConditionalGeneration model, PolicyBatch part, Tensor features) =>
-        model.LanguageModel.LmHead(model.ResponseHiddenStates(part.InputIds, part.AttentionMask, features, part.PromptLength));
+        model.ResponseLogits(part.InputIds, part.AttentionMask, features, part.PromptLength);
 }
