@@ -19,10 +19,18 @@ public sealed class FastApiPeer : IDisposable
 
     public string Url { get; }
 
-    public static async Task<FastApiPeer?> StartAsync(string python, int workers, VerifierEngine engine, byte[] png, ScoreTokensResponse scored, string root)
+    /// <param name="parser">form: FastAPI's own form handling (UploadFile, Form); raw: the body split with bytes.find and
+    /// the answer written by json.dumps, the tuned variant.</param>
+    public static async Task<FastApiPeer?> StartAsync(string python, int workers, VerifierEngine engine, byte[] png, ScoreTokensResponse scored,
+        string root, string parser = "form")
     {
-        var check = Process.Start(new ProcessStartInfo(python, "-c \"import fastapi, uvicorn, multipart, numpy\"")
-            { RedirectStandardError = true, UseShellExecute = false });
+        Process? check;
+        try
+        {
+            check = Process.Start(new ProcessStartInfo(python, "-c \"import fastapi, uvicorn, multipart, numpy\"")
+                { RedirectStandardError = true, UseShellExecute = false });
+        }
+        catch (System.ComponentModel.Win32Exception) { return null; }   // no such interpreter
         if (check is null) return null;
         await check.WaitForExitAsync();
         if (check.ExitCode != 0) return null;
@@ -51,6 +59,7 @@ public sealed class FastApiPeer : IDisposable
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         start.Environment["FISAO_PEER_FEATURES"] = exported;
+        start.Environment["FISAO_PEER_PARSER"] = parser;
         var process = Process.Start(start) ?? throw new InvalidOperationException("uvicorn did not start");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.Error.WriteLine($"  peer: {e.Data}"); };
@@ -73,7 +82,31 @@ public sealed class FastApiPeer : IDisposable
     }
 
     /// <summary>Peak resident memory of uvicorn and its worker processes (VmHWM of each, summed).</summary>
-    public double PeakResidentMiB()
+    public double PeakResidentMiB() => Tree().Sum(pid =>
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:"));
+            return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        }
+        catch (IOException) { return 0; }
+    });
+
+    /// <summary>CPU seconds (user + system) spent so far by uvicorn and its live worker processes.</summary>
+    public double CpuSeconds() => Tree().Sum(pid =>
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // Fields 14 and 15 of /proc/PID/stat (utime, stime), in clock ticks of 1/100 s on Linux.
+            return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
+        }
+        catch (IOException) { return 0; }
+    });
+
+    /// <summary>uvicorn's supervisor and its worker processes.</summary>
+    List<int> Tree()
     {
         var pids = new List<int> { _process.Id };
         foreach (var dir in Directory.GetDirectories("/proc").Select(Path.GetFileName))
@@ -85,15 +118,7 @@ public sealed class FastApiPeer : IDisposable
                     if (int.Parse(fields[1]) == _process.Id) pids.Add(pid);
                 }
                 catch (IOException) { }
-        return pids.Sum(pid =>
-        {
-            try
-            {
-                var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:"));
-                return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
-            }
-            catch (IOException) { return 0; }
-        });
+        return pids;
     }
 
     static string AppDirectory()

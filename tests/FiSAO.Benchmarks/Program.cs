@@ -6,7 +6,7 @@ using FiSAO.Benchmarks;
 //        verifier-precision [--images 96] [--rounds 3] [--dtype bf16] [--threads <cores>]
 //        precision-verdicts [--scenes 500] [--dtype bf16] [--data-dir DIR] [--threads <cores>]
 //        verifier [--seconds 8] [--images 192] [--concurrency 1,8,64] [--threads <cores>] [--batch-invariant true]
-//        rest [--seconds 4] [--rounds 3] [--concurrency 16] [--images 96] [--threads <cores>] [--peer-workers <cores>] [--python /usr/bin/python3]
+//        rest [--seconds 4] [--rounds 3] [--concurrency 16] [--images 96] [--threads <cores>] [--peer-workers <cores>] [--python /usr/bin/python3] [--sides all|multipart] [--peer-parser form|raw]
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine("usage: FiSAO.Benchmarks clip-image [--batches 1,16] [--warmup 3] [--reps 10] [--threads N]");
@@ -14,7 +14,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("       FiSAO.Benchmarks verifier-precision [--images 96] [--rounds 3] [--dtype bf16] [--threads N]");
     Console.WriteLine("       FiSAO.Benchmarks precision-verdicts [--scenes 500] [--dtype bf16] [--data-dir DIR] [--threads N]");
     Console.WriteLine("       FiSAO.Benchmarks verifier [--seconds 8] [--images 192] [--concurrency 1,8,64] [--threads N] [--batch-invariant true]");
-    Console.WriteLine("       FiSAO.Benchmarks rest [--seconds 4] [--rounds 3] [--concurrency 16] [--images 96] [--threads N] [--peer-workers N] [--python /usr/bin/python3]");
+    Console.WriteLine("       FiSAO.Benchmarks rest [--seconds 4] [--rounds 3] [--concurrency 16] [--images 96] [--threads N] [--peer-workers N] [--python /usr/bin/python3] [--sides all|multipart] [--peer-parser form|raw]");
     return args.Length == 0 ? 1 : 0;
 }
 
@@ -58,7 +58,13 @@ switch (args[0])
     case "rest":
         return await RestBenchmark.RunAsync(Option("seconds", 4), Option("rounds", 3), Option("concurrency", 16), Option("images", 96),
             Option("threads", Environment.ProcessorCount), Option("peer-workers", Environment.ProcessorCount),
-            options.GetValueOrDefault("python", "/usr/bin/python3"));
+            options.GetValueOrDefault("python", "/usr/bin/python3"), options.GetValueOrDefault("sides", "all") switch
+            {
+                "all" => false,
+                "multipart" => true,
+                var other => throw new ArgumentException($"--sides: expected all or multipart, got '{other}'"),
+            }, options.GetValueOrDefault("peer-parser", "form") is "form" or "raw" ? options.GetValueOrDefault("peer-parser", "form")
+                : throw new ArgumentException("--peer-parser: expected form or raw"));
     default:
         Console.Error.WriteLine($"unknown command '{args[0]}'; known: clip-image, clip-precision, verifier-precision, precision-verdicts, verifier, rest");
         return 2;

@@ -25,7 +25,13 @@ namespace FiSAO.Benchmarks;
 /// </summary>
 public static class RestBenchmark
 {
-    public static async Task<int> RunAsync(int seconds, int rounds, int concurrency, int uncachedImages, int threads, int peerWorkers, string python)
+    const string Grpc = "gRPC by image id", ById = "REST by image id (JSON)", Multipart = "REST multipart, cached 172 KiB PNG",
+        Peer = "FastAPI peer multipart, cached";
+
+    /// <param name="onlyMultipart">Only REST multipart against the peer (no by-id rounds, no uncached part): the pairing
+    /// that decides the multipart goal, without the other sides' rounds in between.</param>
+    public static async Task<int> RunAsync(int seconds, int rounds, int concurrency, int uncachedImages, int threads, int peerWorkers, string python,
+        bool onlyMultipart = false, string peerParser = "form")
     {
         var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
         var root = Path.Combine(Path.GetTempPath(), "fisao-bench-verifier");
@@ -53,11 +59,11 @@ public static class RestBenchmark
                           $"{VerifierBenchmark.Response.Length}-token responses ({first.Mentions.Count} mentions); {concurrency} concurrent callers; " +
                           $"{rounds} interleaved rounds of {seconds} s per side; load average before: {loadBefore}");
 
-        using var peer = await FastApiPeer.StartAsync(python, peerWorkers, engine, png, first, root);
+        using var peer = await FastApiPeer.StartAsync(python, peerWorkers, engine, png, first, root, peerParser);
         var peerUrl = peer?.Url;
         if (peer is null) Console.WriteLine("peer: not run (python3 with fastapi, uvicorn, python-multipart and numpy not found; see README)");
 
-        HttpRequestMessage Multipart(string baseUrl)
+        HttpRequestMessage MultipartTo(string baseUrl)
         {
             var form = new MultipartFormDataContent();
             var file = new ByteArrayContent(png);
@@ -67,7 +73,7 @@ public static class RestBenchmark
             return new HttpRequestMessage(HttpMethod.Post, baseUrl + "/v1/score") { Content = form };
         }
         var byIdBody = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { image_id = imageId, tokens = VerifierBenchmark.Response, token_format = "sentence_piece" }));
-        HttpRequestMessage ById()
+        HttpRequestMessage ByIdRequest()
         {
             var content = new ByteArrayContent(byIdBody);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -75,14 +81,21 @@ public static class RestBenchmark
         }
         var cachedGrpc = VerifierBenchmark.Request(new ImageRef { ImageId = imageId });
 
-        var sides = new List<(string Name, Func<Task> Call)>
+        if (peerUrl is not null) await CheckPeerAnswersAsTheVerifier(http, MultipartTo(address), MultipartTo(peerUrl));
+
+        var sides = new List<(string Name, Func<Task> Call)>();
+        if (!onlyMultipart)
         {
-            ("gRPC by image id", async () => await grpc.ScoreTokensAsync(cachedGrpc)),
-            ("REST by image id (JSON)", () => Send(http, ById())),
-            ("REST multipart, cached 172 KiB PNG", () => Send(http, Multipart(address))),
-        };
-        if (peerUrl is not null) sides.Add(("FastAPI peer multipart, cached", () => Send(http, Multipart(peerUrl))));
+            sides.Add((Grpc, async () => await grpc.ScoreTokensAsync(cachedGrpc)));
+            sides.Add((ById, () => Send(http, ByIdRequest())));
+        }
+        sides.Add((Multipart, () => Send(http, MultipartTo(address))));
+        if (peerUrl is not null) sides.Add((Peer, () => Send(http, MultipartTo(peerUrl))));
         var totals = sides.ToDictionary(s => s.Name, _ => (Count: 0L, Seconds: 0.0));
+        // CPU seconds per side: this process (the verifier and the load generator) and the peer's processes.
+        var cpu = sides.ToDictionary(s => s.Name, _ => (Own: 0.0, Peer: 0.0));
+        using var self = Process.GetCurrentProcess();
+        double OwnCpu() { self.Refresh(); return self.TotalProcessorTime.TotalSeconds; }
         // Warm-up: tiered compilation of the .NET side settles in a few seconds (1 s was not enough: rates kept rising).
         for (var w = 0; w < 3; w++)
             foreach (var side in sides) await Load(side.Call, concurrency, TimeSpan.FromSeconds(1));
@@ -93,23 +106,42 @@ public static class RestBenchmark
             var order = round % 2 == 0 ? sides : Enumerable.Reverse(sides).ToList();
             foreach (var (name, call) in order)
             {
+                var (own, peerCpu) = (OwnCpu(), peer?.CpuSeconds() ?? 0);
                 var (count, elapsed) = await Load(call, concurrency, TimeSpan.FromSeconds(seconds));
                 totals[name] = (totals[name].Count + count, totals[name].Seconds + elapsed);
+                cpu[name] = (cpu[name].Own + OwnCpu() - own, cpu[name].Peer + (peer?.CpuSeconds() ?? 0) - peerCpu);
                 perRound[name].Add(count / elapsed);
             }
             Console.WriteLine($"  round {round + 1}: " + string.Join(", ", sides.Select(s => Line($"{s.Name} {Rate(totals[s.Name]):F0}"))) + " req/s so far");
         }
-        var grpcRate = Rate(totals["gRPC by image id"]);
-        foreach (var (name, _) in sides)
-            Console.WriteLine(Line($"{name,-38} {Rate(totals[name]),8:F0} req/s   {Rate(totals[name]) / grpcRate,5:F2}x gRPC by image id"));
-        Console.WriteLine(Line($"REST by image id / gRPC by image id: {Rate(totals["REST by image id (JSON)"]) / grpcRate:F2}x (goal >= 0.5x)"));
         // Rounds are back to back, so a round's ratio compares sides under nearly the same load from other processes.
         double MedianRatio(string a, string b) => Median(perRound[a].Zip(perRound[b], (x, y) => x / y).ToList());
-        Console.WriteLine(Line($"median of per-round ratios: REST by image id / gRPC {MedianRatio("REST by image id (JSON)", "gRPC by image id"):F2}x") +
-                          (peerUrl is null ? "" : Line($", REST multipart / FastAPI peer {MedianRatio("REST multipart, cached 172 KiB PNG", "FastAPI peer multipart, cached"):F2}x")));
+        foreach (var (name, _) in sides)
+            Console.WriteLine(Line($"{name,-38} {Rate(totals[name]),8:F0} req/s   ") +
+                              (onlyMultipart ? "" : Line($"{Rate(totals[name]) / Rate(totals[Grpc]),5:F2}x gRPC by image id   ")) + Line(
+                              $"CPU per request: this process {1e6 * cpu[name].Own / totals[name].Count,6:F0} us, peer {1e6 * cpu[name].Peer / totals[name].Count,6:F0} us"));
+        if (!onlyMultipart)
+        {
+            Console.WriteLine(Line($"REST by image id / gRPC by image id: {Rate(totals[ById]) / Rate(totals[Grpc]):F2}x (goal >= 0.5x); ") +
+                              Line($"median of per-round ratios {MedianRatio(ById, Grpc):F2}x"));
+        }
         if (peerUrl is not null)
-            Console.WriteLine(Line($"REST multipart cached / FastAPI peer: {Rate(totals["REST multipart, cached 172 KiB PNG"]) / Rate(totals["FastAPI peer multipart, cached"]):F2}x ") + Line(
-                                   $"({Rate(totals["REST multipart, cached 172 KiB PNG"]):F0} vs {Rate(totals["FastAPI peer multipart, cached"]):F0} req/s; goal >= 3x; peer: {peerWorkers} uvicorn worker(s))"));
+        {
+            // In the peer's rounds this process only generates load, so its CPU per request there is the load generator's
+            // (the same HttpClient code sends the same form to both servers); the rest of the verifier rounds' is the verifier's.
+            var generator = cpu[Peer].Own / totals[Peer].Count;
+            Console.WriteLine(Line($"multipart CPU per request: load generator {1e6 * generator:F0} us; verifier {1e6 * (cpu[Multipart].Own / totals[Multipart].Count - generator):F0} us; ") +
+                              Line($"FastAPI peer {1e6 * cpu[Peer].Peer / totals[Peer].Count:F0} us"));
+            Console.WriteLine(Line($"REST multipart cached / FastAPI peer: {Rate(totals[Multipart]) / Rate(totals[Peer]):F2}x ") + Line(
+                                   $"({Rate(totals[Multipart]):F0} vs {Rate(totals[Peer]):F0} req/s; goal >= 3x; peer: {peerWorkers} uvicorn worker(s), {peerParser} parser); ") +
+                              Line($"median of per-round ratios {MedianRatio(Multipart, Peer):F2}x"));
+        }
+        if (onlyMultipart)
+        {
+            Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+            await app.StopAsync();
+            return 0;
+        }
 
         // Uncached: fresh images by multipart against the raw batched forward of the same model, alternating in chunks of
         // two encoder batches (two raw passes, then that many fresh images served), so both see the same load.
@@ -153,6 +185,28 @@ public static class RestBenchmark
                 throw new InvalidOperationException($"{request.RequestUri}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             await response.Content.CopyToAsync(Stream.Null);
         }
+    }
+
+    /// <summary>The peer must do the same work: the same image id (SHA-256 of the uploaded bytes) and the same mentions
+    /// with the same scores S as the verifier's answer to the same form, or the comparison is void.</summary>
+    static async Task CheckPeerAnswersAsTheVerifier(HttpClient http, HttpRequestMessage toVerifier, HttpRequestMessage toPeer)
+    {
+        async Task<JsonElement> Answer(HttpRequestMessage request)
+        {
+            using (request)
+            using (var response = await http.SendAsync(request))
+                return response.IsSuccessStatusCode
+                    ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement
+                    : throw new InvalidOperationException($"{request.RequestUri}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        var (verifier, peer) = (await Answer(toVerifier), await Answer(toPeer));
+        static string Id(JsonElement answer) => answer.GetProperty("image_id").GetString()!;
+        static List<(int, int, string, double)> Mentions(JsonElement answer) => answer.GetProperty("mentions").EnumerateArray()
+            .Select(m => (m.GetProperty("token_start").GetInt32(), m.GetProperty("token_end").GetInt32(), m.GetProperty("entity").GetString()!,
+                          Math.Round(m.GetProperty("score").GetDouble(), 3))).ToList();
+        if (Id(verifier) != Id(peer) || !Mentions(verifier).SequenceEqual(Mentions(peer)))
+            throw new InvalidOperationException($"the FastAPI peer's answer differs from the verifier's: {peer} vs {verifier}");
+        Console.WriteLine(Line($"peer check: the same image id and the same {Mentions(peer).Count} mentions and scores as the verifier"));
     }
 
     static async Task<(long Count, double Seconds)> Load(Func<Task> call, int concurrency, TimeSpan duration)

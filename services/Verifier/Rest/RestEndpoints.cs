@@ -79,7 +79,7 @@ public static class RestEndpoints
         var request = context.Request;
         if (MultipartBody.IsMultipart(request))
         {
-            var form = await MultipartBody.ReadAsync(request, engine.Limits, cancellationToken);
+            using var form = await MultipartBody.ReadAsync(request, engine.Limits, cancellationToken);
             if (!form.HasImage) throw VerifierException.Invalid("The form has no `image` file.");
             if (form.Image.IsEmpty) throw VerifierException.Invalid("The `image` file is empty.");
             var scoreRequest = new ScoreRequest(Text: form.Field("text"), Tokens: ParseTokens(form.Field("tokens")),
@@ -118,9 +118,9 @@ public static class RestEndpoints
         var request = context.Request;
         if (MultipartBody.IsMultipart(request))
         {
-            var form = await MultipartBody.ReadAsync(request, engine.Limits, cancellationToken);
+            using var form = await MultipartBody.ReadAsync(request, engine.Limits, cancellationToken);
             if (!form.HasImage || form.Image.IsEmpty) throw VerifierException.Invalid("The form has no `image` file, or it is empty.");
-            var (features, imageId) = await engine.EmbedImageAsync(ImageInput.FromBytes(form.Image), cancellationToken);
+            var (features, imageId) = await engine.EmbedImageAsync(ImageInput.FromBorrowedBytes(form.Image), cancellationToken);
             return new EmbedResult(features, engine.ModelId, imageId);
         }
         var body = await ReadJsonAsync<EmbedTextBody>(request, engine, "{\"text\": \"...\"}", cancellationToken);

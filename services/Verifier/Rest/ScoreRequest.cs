@@ -18,7 +18,8 @@ namespace FiSAO.Verifier.Rest;
 public sealed record ScoreRequest(string? ImageId = null, byte[]? ImageBase64 = null, string? Text = null,
     IReadOnlyList<string>? Tokens = null, TokenFormat? TokenFormat = null, string? CalibrationId = null)
 {
-    /// <summary>Scores the request on the engine gRPC uses; <paramref name="uploaded"/> is a multipart form's image file.</summary>
+    /// <summary>Scores the request on the engine gRPC uses; <paramref name="uploaded"/> is a multipart form's image file,
+    /// valid only during the call.</summary>
     public Task<ScoredResponse> ScoreAsync(VerifierEngine engine, CancellationToken cancellationToken, ReadOnlyMemory<byte> uploaded = default)
     {
         var image = ImageOf(uploaded);
@@ -38,7 +39,7 @@ public sealed record ScoreRequest(string? ImageId = null, byte[]? ImageBase64 = 
         if (!string.IsNullOrEmpty(ImageId)) return ImageInput.FromId(ImageId);
         if (ImageBase64 is not null)
             return ImageBase64.Length > 0 ? ImageInput.FromBytes(ImageBase64) : throw VerifierException.Invalid("`image_base64` is empty.");
-        if (!uploaded.IsEmpty) return ImageInput.FromBytes(uploaded);
+        if (!uploaded.IsEmpty) return ImageInput.FromBorrowedBytes(uploaded);   // a multipart body's pooled array
         throw VerifierException.Invalid("The request has no image: send `image_base64` (the encoded image), `image_id` " +
                                         "(from an earlier answer) or a multipart `image` file.");
     }

@@ -1,9 +1,12 @@
 namespace FiSAO.Verifier.Scoring;
 
 /// <summary>An image as a request gives it: encoded bytes, or the id (content hash) of one the verifier holds.</summary>
-public readonly record struct ImageInput(ReadOnlyMemory<byte> Bytes, string? ImageId)
+/// <param name="Borrowed">The caller reuses <paramref name="Bytes"/> once the call returns (a pooled buffer), so work that
+/// may outlive the call (an encoding other requests wait on) takes a copy.</param>
+public readonly record struct ImageInput(ReadOnlyMemory<byte> Bytes, string? ImageId, bool Borrowed = false)
 {
     public static ImageInput FromBytes(ReadOnlyMemory<byte> bytes) => new(bytes, null);
+    public static ImageInput FromBorrowedBytes(ReadOnlyMemory<byte> bytes) => new(bytes, null, Borrowed: true);
     public static ImageInput FromId(string id) => new(default, id);
     public bool IsId => ImageId is not null;
 }

@@ -272,9 +272,9 @@ public sealed class VerifierEngine : IDisposable
         if (_imageFeatures.TryGet(imageId, out var cached)) { VerifierMetrics.CacheLookups.WithLabels("hit").Inc(); return (imageId, cached); }
         VerifierMetrics.CacheLookups.WithLabels("miss").Inc();
 
-        // Identical images arriving together are encoded once.
-        var bytes = image.Bytes;
-        var task = _inFlight.GetOrAdd(imageId, _ => EncodeImageAsync(imageId, bytes));
+        // Identical images arriving together are encoded once. The encoding may outlive this call (its caller cancels while
+        // others wait on it), so borrowed bytes are copied first: only on a miss, where decoding and encoding cost far more.
+        var task = _inFlight.GetOrAdd(imageId, _ => EncodeImageAsync(imageId, image.Borrowed ? image.Bytes.ToArray() : image.Bytes));
         return (imageId, await task.WaitAsync(cancellationToken));
     }
 
