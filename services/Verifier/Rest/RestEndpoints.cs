@@ -59,9 +59,12 @@ public static class RestEndpoints
             .WithSummary("Model, entity set, calibration, settings and limits")
             .Produces<VerifierDescription>();
 
+        // HEAD answers as GET does, without the body (Kestrel drops it); kept out of the OpenAPI document.
+        v1.MapMethods("/info", ["HEAD"], (VerifierEngine engine) => TypedResults.Ok(engine.Describe())).ExcludeFromDescription();
+
         // The gRPC host's catch-all for unknown services matches any two-segment path with any method, so routing alone
         // answers a wrong method on these paths with 404; an explicit 405 (with Allow) says what is wrong.
-        foreach (var (pattern, allowed) in new[] { ("/score", "POST"), ("/score/batch", "POST"), ("/embed", "POST"), ("/info", "GET") })
+        foreach (var (pattern, allowed) in new[] { ("/score", "POST"), ("/score/batch", "POST"), ("/embed", "POST"), ("/info", "GET, HEAD") })
             v1.MapMethods(pattern, OtherMethods(allowed), (HttpContext context) =>
             {
                 context.Response.Headers.Allow = allowed;
@@ -72,7 +75,7 @@ public static class RestEndpoints
     }
 
     static string[] OtherMethods(string allowed) =>
-        new[] { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE" }.Where(m => m != allowed && !(allowed == "GET" && m == "HEAD")).ToArray();
+        new[] { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE" }.Where(m => !allowed.Split(", ").Contains(m)).ToArray();
 
     static Task<IResult> ScoreAsync(HttpContext context, VerifierEngine engine) => Answer(context, async cancellationToken =>
     {

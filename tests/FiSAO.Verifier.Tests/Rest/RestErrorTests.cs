@@ -25,14 +25,24 @@ public class RestErrorTests(VerifierFixture fixture) : IClassFixture<VerifierFix
     public async Task A_wrong_method_is_405_with_allow()
     {
         foreach (var (method, path, allowed) in new[] { ("GET", "/v1/score", "POST"), ("PUT", "/v1/score/batch", "POST"),
-                     ("DELETE", "/v1/embed", "POST"), ("POST", "/v1/info", "GET") })
+                     ("DELETE", "/v1/embed", "POST"), ("POST", "/v1/info", "GET, HEAD") })
         {
             using var response = await fixture.Host.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
             await AssertProblem(response, HttpStatusCode.MethodNotAllowed, allowed);
-            Assert.Equal([allowed], response.Content.Headers.Allow);
+            Assert.Equal(allowed.Split(", "), response.Content.Headers.Allow);
         }
         // An unknown path stays 404, as problem details.
         await AssertProblem(await fixture.Host.Http.GetAsync("/v1/nothing/here"), HttpStatusCode.NotFound, null);
+    }
+
+    [Fact]
+    public async Task Head_on_info_answers_as_get_without_a_body()
+    {
+        using var get = await fixture.Host.Http.GetAsync("/v1/info");
+        using var head = await fixture.Host.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v1/info"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
