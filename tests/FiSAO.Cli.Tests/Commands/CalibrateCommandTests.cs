@@ -70,6 +70,35 @@ public class CalibrateCommandTests(CliFixture fixture) : IClassFixture<CliFixtur
         Assert.Contains(expected, run.Error);
     }
 
+    [Fact]
+    public async Task Count_sets_counts_each_responses_objects_once_where_mentions_counts_every_mention()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(fixture.Directory, Guid.NewGuid().ToString("N"))).FullName;
+        File.WriteAllBytes(Path.Combine(folder, "a.png"), TestImages.Png(7, 64, 64));
+        var samples = Path.Combine(folder, "samples.jsonl");
+        // The dog is named twice and is there; the cat is named once and is not.
+        File.WriteAllText(samples, "{\"image\": \"a.png\", \"text\": \"a dog and a cat and a dog\", \"objects\": [\"dog\"]}\n");
+
+        JsonElement Calibration(CliRun run)
+        {
+            Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
+            return JsonDocument.Parse(run.Out).RootElement.GetProperty("calibration");
+        }
+        var mentions = Calibration(await Fisao.RunAsync("calibrate", "--server", fixture.Verifier.Address, "--samples", samples, "--json"));
+        var sets = Calibration(await Fisao.RunAsync("calibrate", "--server", fixture.Verifier.Address, "--samples", samples, "--count", "sets", "--json"));
+
+        Assert.Equal(2, mentions.GetProperty("correct_count").GetInt32());
+        Assert.Equal(1, sets.GetProperty("correct_count").GetInt32());
+        Assert.Equal(1, mentions.GetProperty("hallucinated_count").GetInt32());
+        Assert.Equal(1, sets.GetProperty("hallucinated_count").GetInt32());
+        // One image, so both mentions of the dog have the same S, and its set's mean S equals it.
+        Assert.Equal(mentions.GetProperty("mu_gt").GetDouble(), sets.GetProperty("mu_gt").GetDouble(), 5);
+
+        var unknown = await Fisao.RunAsync("calibrate", "--server", fixture.Verifier.Address, "--samples", samples, "--count", "objects");
+        Assert.Equal(ExitCodes.Usage, unknown.ExitCode);
+        Assert.Contains("objects", unknown.Error);
+    }
+
     /// <summary>Four images, each captioned "a dog and a cat" (and the like) with one object labelled present: the one
     /// the verifier scores higher (or lower), so mu_gt is above (or below) mu_hal. Images lie next to the .jsonl.</summary>
     async Task<string> SeparableSamplesAsync(bool correctScoresHigher)

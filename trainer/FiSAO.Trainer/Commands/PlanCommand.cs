@@ -65,7 +65,7 @@ public static class PlanCommand
     private static void Print(MemoryPlan plan, double gibPerDevice)
     {
         Console.WriteLine($"{plan.Devices} device(s), activation checkpointing {(plan.Checkpointing ? "on" : "off")}:");
-        foreach (var item in plan.Fixed.Append(plan.Generation).Append(plan.Update).Append(plan.Reserve))
+        foreach (var item in plan.Fixed.Concat(plan.Phases).Append(plan.Reserve))
             Console.WriteLine($"  {item.What,-36} {G(item.Bytes),9} GiB  {item.How}");
         var peak = plan.PeakBytes / MemoryPlan.GiB;
         Console.WriteLine($"  {"peak per device",-36} {peak,9:F1} GiB  {(peak <= gibPerDevice ? "fits" : "does NOT fit")} in {gibPerDevice} GiB");

@@ -12,19 +12,22 @@ public sealed record MemoryItem(string What, double Bytes, string How);
 /// <summary>
 /// The memory one device needs for a config (<c>fisao-trainer plan</c>): the frozen weights (parameters counted exactly
 /// by building the model on the meta device), the LoRA adapters with their gradients and AdamW state, the KV cache of
-/// a step's generation at <c>max_new_tokens</c>, and the activations autograd keeps for one micro-batch of the update,
-/// with or without activation checkpointing. Peak = weights + optimiser state + max(generation, update), since the KV
-/// cache is freed before the update starts. The activation count follows our modules (what each op saves for backward:
+/// a step's generation at <c>max_new_tokens</c>, the logits of one micro-batch of the rollout pass that reads log pi_old,
+/// log pi_ref and the KL term (<see cref="FiSAO.Trainer.Ppo.RolloutLogProbs"/>), and the activations autograd keeps for
+/// one micro-batch of the update, with or without activation checkpointing. Peak = weights + optimiser state +
+/// max(generation, rollout pass, update), since each phase's tensors are freed before the next starts. The activation count follows our modules (what each op saves for backward:
 /// see <see cref="ActivationBytesPerTokenLayer"/>); <c>plan --measure</c> checks it against measured CPU peaks.
 /// </summary>
 public sealed class MemoryPlan
 {
     public const double GiB = 1024.0 * 1024 * 1024;
 
-    private MemoryPlan(IReadOnlyList<MemoryItem> fixedItems, MemoryItem generation, MemoryItem update, MemoryItem reserve, int devices, bool checkpointing)
+    private MemoryPlan(IReadOnlyList<MemoryItem> fixedItems, MemoryItem generation, MemoryItem rolloutPass, MemoryItem update, MemoryItem reserve,
+        int devices, bool checkpointing)
     {
         Fixed = fixedItems;
         Generation = generation;
+        RolloutPass = rolloutPass;
         Update = update;
         Reserve = reserve;
         Devices = devices;
@@ -33,12 +36,16 @@ public sealed class MemoryPlan
 
     public IReadOnlyList<MemoryItem> Fixed { get; }
     public MemoryItem Generation { get; }
+    public MemoryItem RolloutPass { get; }
     public MemoryItem Update { get; }
     public MemoryItem Reserve { get; }
     public int Devices { get; }
     public bool Checkpointing { get; }
 
-    public double PeakBytes => Fixed.Sum(i => i.Bytes) + Math.Max(Generation.Bytes, Update.Bytes) + Reserve.Bytes;
+    /// <summary>The phases in step order; only one is alive at a time.</summary>
+    public IReadOnlyList<MemoryItem> Phases => [Generation, RolloutPass, Update];
+
+    public double PeakBytes => Fixed.Sum(i => i.Bytes) + Phases.Max(i => i.Bytes) + Reserve.Bytes;
 
     /// <param name="promptTokens">Text tokens of a prompt besides the image placeholders (chat template + question).</param>
     /// <param name="devices">Devices sharing each step's rollouts (data parallel: a replica per device).</param>
@@ -67,6 +74,19 @@ public sealed class MemoryPlan
         var generation = new MemoryItem("generation (KV cache + prefill)", kv + prefill,
             $"{rows} rollouts x {p + r} positions x {layers} layers x 2 x {kvd} x {s} bytes, + one layer's prefill");
 
+        // The rollout pass (RolloutLogProbs), no autograd, in micro-batches of ppo.micro_batch_size of a device's rollouts:
+        // the policy's logits (when pi_old is recomputed or the KL is exact) and the reference's, held together, plus the
+        // fp32 transients of TokenLogProbs (log_softmax) or, for the exact KL, of PpoMath.FullKl (both log_softmax, exp,
+        // the difference, the product), and one decoder layer's transient tensors.
+        var passRows = Math.Min(config.Ppo.RowsPerPass, rows);
+        var full = config.Ppo.KlEstimator == KlEstimator.Full;
+        var heldLogits = (config.Ppo.DisableDropout || full ? 2 : 1) * s;
+        var transients = full ? 5 * 4 + (s == 4 ? 0 : 2 * 4) : 4 + (s == 4 ? 0 : 4);
+        var passLogits = passRows * r * t.VocabSize * (double)(heldLogits + transients);
+        var passLayer = passRows * (p + r) * (4 * h + 3 * i) * s + passRows * (p + r) * (p + r) * s;
+        var rolloutPass = new MemoryItem("rollout pass (pi_old, pi_ref, KL)", passLogits + passLayer,
+            $"{passRows} rows x {r} tokens x {t.VocabSize} x {heldLogits + transients} bytes of logits (kl_estimator {config.Ppo.KlEstimator.ToString().ToLowerInvariant()}), + one layer's transients");
+
         // A device's share of a minibatch, in micro-batches of ppo.micro_batch_size rows (PolicyReplicas.Accumulate).
         var microRows = Math.Min(config.Ppo.RowsPerPass, Math.Ceiling(config.Ppo.MinibatchSize / (double)devices));
         var tokens = microRows * (p + r);
@@ -84,11 +104,11 @@ public sealed class MemoryPlan
                 ? $"{microRows} rows x {p + r} tokens: {layers} layer inputs + one layer recomputed and its gradients ({perLayer / 1024:F1} KiB/token), + logits {logits / GiB:F2} GiB"
                 : $"{microRows} rows x {p + r} tokens x ({layers} layers + one of gradients) x {perLayer / 1024:F1} KiB/token, + logits {logits / GiB:F2} GiB");
 
-        var fixedBytes = fixedItems.Sum(x => x.Bytes) + Math.Max(generation.Bytes, update.Bytes);
+        var fixedBytes = fixedItems.Sum(x => x.Bytes) + Math.Max(generation.Bytes, Math.Max(rolloutPass.Bytes, update.Bytes));
         var reserveItem = reserve
             ? new MemoryItem("runtime reserve", 1 * GiB + 0.1 * fixedBytes, "1 GiB (CUDA context, libraries) + 10 % allocator slack")
             : new MemoryItem("runtime reserve", 0, "none (a CPU measurement)");
-        return new MemoryPlan(fixedItems, generation, update, reserveItem, devices, checkpointing);
+        return new MemoryPlan(fixedItems, generation, rolloutPass, update, reserveItem, devices, checkpointing);
     }
 
     /// <summary>
@@ -96,8 +116,9 @@ public sealed class MemoryPlan
     /// saves an operand only when the other needs a gradient): the two RMSNorms' fp32 inputs; attention's q, k, v
     /// (k and v repeated to the query heads) and, with eager/CPU attention, its probabilities (heads x T per token;
     /// CUDA's memory-efficient SDPA keeps its output and log-sum-exp instead); the MLP's gate, SiLU(gate) and up; each
-    /// LoRA target's fp32 input (its dropout mask and dropped copy with dropout on; one shared tensor per input when fp32
-    /// without dropout) and rank-r projection.
+    /// LoRA target's fp32 input (its dropout mask and dropped copy when dropout acts in the update, that is with
+    /// <c>lora.dropout</c> above 0 and <c>ppo.disable_dropout</c> off; one shared tensor per input when fp32 without dropout)
+    /// and rank-r projection.
     /// </summary>
     public static double ActivationBytesPerTokenLayer(TrainerConfig config, double h, double i, double qd, double kvd, int heads, double sequence,
         bool quadraticAttention, double s)
@@ -109,7 +130,7 @@ public sealed class MemoryPlan
         string GroupOf(string m) => m is "q_proj" or "k_proj" or "v_proj" ? "attention" : m is "gate_proj" or "up_proj" ? "mlp" : m;
         var targets = config.Lora.TargetModules;
         double lora;
-        if (config.Lora.Dropout > 0) lora = targets.Sum(m => 5 * InputOf(m));
+        if (config.Lora.Dropout > 0 && !config.Ppo.DisableDropout) lora = targets.Sum(m => 5 * InputOf(m));
         else if (s != 4) lora = targets.Sum(m => 4 * InputOf(m));
         else lora = targets.GroupBy(GroupOf).Sum(g => 4 * InputOf(g.First()));
         lora += targets.Length * 4 * config.Lora.Rank;

@@ -44,7 +44,8 @@ public static class PeakMemory
             var features = policy.ImageFeatures(images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)], target.Device));
             var prompts = PromptBatch.LeftPadded(samples.Select(s => policy.EncodePrompt(s.Prompt, config.Policy.ChatTemplate)), policy.Tokenizer.PadId ?? 0);
             using var rollout = Synthetic(policy, prompts, features, config.Generation.MaxNewTokens);
-            policy.Model.train();
+            // The update's own mode (FiSAOTrainer: PolicyReplicas.SetTraining): dropout acts only without ppo.disable_dropout.
+            policy.Model.train(!config.Ppo.DisableDropout);
             policy.Model.LanguageModel.Model.GradientCheckpointing = checkpointing;
             GC.Collect();
             GC.WaitForPendingFinalizers();
