@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FiSAO.Client;
 using System.Globalization;
 using Spectre.Console;
 
@@ -48,7 +49,7 @@ internal static class CalibrateCommand
                 var line = error.Index < read.Count ? read[error.Index].Line : -1;
                 io.Fail($"calibrate: warning: sample on line {line} was skipped ({StatusNames.Of((Grpc.Core.StatusCode)error.Error.Code)}: {error.Error.Message})");
             }
-            var calibration = CalibrationFile.From(response.Calibration);
+            var calibration = response.Calibration.ToCalibration();
             if (parse.GetValue(output) is { } file)
             {
                 if (calibration.Validate() is { Count: > 0 } problems)

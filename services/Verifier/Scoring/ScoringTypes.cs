@@ -1,6 +1,8 @@
 namespace FiSAO.Verifier.Scoring;
 
 /// <summary>An image as a request gives it: encoded bytes, or the id (content hash) of one the verifier holds.</summary>
+/// <param name="Bytes">The encoded image (PNG, JPEG, ...), or empty when <paramref name="ImageId"/> is given.</param>
+/// <param name="ImageId">The id (SHA-256 of the bytes) of an image the verifier holds.</param>
 /// <param name="Borrowed">The caller reuses <paramref name="Bytes"/> once the call returns (a pooled buffer), so work that
 /// may outlive the call (an encoding other requests wait on) takes a copy.</param>
 public readonly record struct ImageInput(ReadOnlyMemory<byte> Bytes, string? ImageId, bool Borrowed = false)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FiSAO.Client;
 using FiSAO.Evaluation.Coco;
 using FiSAO.Models.Llava;
 using FiSAO.Models.Torch;
@@ -93,24 +94,8 @@ public static class CocoCalibration
         using var verifier = new VerifierReward(new Configuration.RewardSettings { VerifierAddresses = [o.Verifier] });
         var answer = await verifier.CalibrateAsync(samples, responses, o.Apply, o.Count);
         foreach (var e in answer.SampleErrors) log($"calibrate: sample {e.Index} skipped: {e.Error.Message}");
-        var calibration = FromProto(answer.Calibration);
+        var calibration = answer.Calibration.ToCalibration();
         calibration.Save(o.Out);
         return new CalibrationRunResult(calibration, answer.Applied, answer.NotAppliedReason is { Length: > 0 } r ? r : null, samples.Count, correct, hallucinated, samplesFile);
     }
-
-    /// <summary>The Calibrate answer as the file the verifier loads with <c>--calibration</c> (written by
-    /// <see cref="FiSAO.Rewards.Calibration.Save"/>, as <c>fisao calibrate</c> writes it).</summary>
-    public static FiSAO.Rewards.Calibration FromProto(FiSAO.Verifier.V1.Calibration c) => new()
-    {
-        MuGt = c.MuGt,
-        MuHal = c.MuHal,
-        SMin = c.SMin,
-        SMax = c.SMax,
-        CorrectCount = c.CorrectCount,
-        HallucinatedCount = c.HallucinatedCount,
-        ModelId = c.ModelId.Length == 0 ? null : c.ModelId,
-        EntitySetHash = c.EntitySetHash.Length == 0 ? null : c.EntitySetHash,
-        MentionTemplate = c.MentionTemplate.Length == 0 ? null : c.MentionTemplate,
-        CreatedUtc = DateTimeOffset.TryParse(c.CreatedUtc, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var created) ? created : DateTimeOffset.UtcNow,
-    };
 }
