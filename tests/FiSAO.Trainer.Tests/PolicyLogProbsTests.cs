@@ -32,7 +32,7 @@ public sealed class PolicyLogProbsTests
         using (torch.no_grad())
         {
             TensorAssert.Close(batch.OldLogProbs, logp, 2e-5, 1e-5, "pi_theta vs pi_old");
-            TensorAssert.Close(logp, policy.ReferenceLogProbs(batch, features), 0, 0, "pi_theta vs pi_ref");
+            TensorAssert.Close(logp, Reference(policy, batch, features), 0, 0, "pi_theta vs pi_ref");
         }
 
         // One optimizer step on a PPO-like loss moves pi_theta but not pi_ref.
@@ -45,7 +45,7 @@ public sealed class PolicyLogProbsTests
         {
             var after = policy.ResponseLogProbs(batch, features);
             Assert.True((after - batch.OldLogProbs).abs().max().item<float>() > 1e-3);
-            TensorAssert.Close(logp.detach(), policy.ReferenceLogProbs(batch, features), 0, 0, "pi_ref unchanged");
+            TensorAssert.Close(logp.detach(), Reference(policy, batch, features), 0, 0, "pi_ref unchanged");
             Assert.True(policy.Adapters!.Enabled);
 
             var adapterFolder = TestDirectories.New("adapter");
@@ -54,4 +54,8 @@ public sealed class PolicyLogProbsTests
             TensorAssert.Close(after, reloaded.ResponseLogProbs(batch, features), 0, 0, "reloaded adapters");
         }
     }
+
+    /// <summary>log pi_ref as a step reads it (the rollout pass, adapters off), over both rows in one micro-batch.</summary>
+    private static torch.Tensor Reference(LlavaPolicy policy, PolicyBatch batch, torch.Tensor features) =>
+        RolloutLogProbs.Compute(policy, batch, features, new FiSAO.Trainer.Configuration.PpoSettings { MinibatchSize = 2 }).RefLogProbs;
 }
