@@ -75,10 +75,18 @@ public sealed class LlamaModel : nn.Module
 
         var h = inputsEmbeds;
         var checkpoint = GradientCheckpointing && cache is null && torch.is_grad_enabled();
+        // Without autograd nothing needs a layer's input once the next layer has run: free it then, so a forward holds one
+        // layer's hidden states instead of every layer's until it returns (prefill, the rollout pass). With autograd the
+        // ops keep what they saved anyway, and a checkpointed layer keeps its input's handle for the recompute.
+        var release = !torch.is_grad_enabled();
         foreach (var layer in layers)
-            h = checkpoint
+        {
+            var next = checkpoint
                 ? DecoderLayerCheckpoint.Run(layer, h, cos, sin, additive)
                 : layer.Forward(h, cos, sin, additive, cache);
+            if (release && !ReferenceEquals(h, inputsEmbeds)) h.Dispose();
+            h = next;
+        }
         cache?.Advance(t);
         return norm.forward(h).MoveToOuterDisposeScope();
     }

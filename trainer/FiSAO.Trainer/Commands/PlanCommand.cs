@@ -75,12 +75,15 @@ public static class PlanCommand
     {
         if (config.Policy.DType is not ("fp32" or "float32") || config.Policy.DeviceList.Any(d => d.StartsWith("cuda", StringComparison.Ordinal)))
             throw new TrainerConfigException("plan --measure: measures on the CPU in fp32 (policy.dtype fp32, policy.device cpu): use --set to measure a small config.");
-        Console.WriteLine("measured on this machine (one update micro-batch, peak resident set above the one before it):");
-        foreach (var m in PeakMemory.MeasureUpdate(config))
+        Console.WriteLine("measured on this machine (one micro-batch of each phase, peak resident set above the one before it):");
+        foreach (var m in PeakMemory.Measure(config))
         {
-            var estimate = MemoryPlan.Estimate(config, model, m.Checkpointing, devices: 1, promptTokens: m.PromptTokens, reserve: false).Update.Bytes;
+            var plan = MemoryPlan.Estimate(config, model, m.Checkpointing, devices: 1, promptTokens: m.PromptTokens, reserve: false);
+            var (what, estimate) = m.Phase == MeasuredPhaseKind.RolloutPass
+                ? ("rollout pass             ", plan.RolloutPass.Bytes)
+                : ($"update, checkpointing {(m.Checkpointing ? "on " : "off")}", plan.Update.Bytes);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  checkpointing {(m.Checkpointing ? "on " : "off")}: measured {m.PeakBytes / 1048576:F1} MiB, estimated {estimate / 1048576:F1} MiB " +
+                $"  {what}: measured {m.PeakBytes / 1048576:F1} MiB, estimated {estimate / 1048576:F1} MiB " +
                 $"(measured / estimated {m.PeakBytes / estimate:F2}; {m.Rows} rows x ({model.ImageSeqLength} + {m.PromptTokens} + {m.ResponseTokens}) tokens)"));
         }
     }

@@ -70,7 +70,13 @@ public sealed class MemoryPlan
         var r = config.Generation.MaxNewTokens;
         var rows = Math.Ceiling(config.Run.BatchSize / (double)devices);
         var kv = 2 * layers * rows * kvd * (p + r) * s;
-        var prefill = rows * p * (4 * h + 3 * i) * s;      // one layer's transient tensors over the prompt, no autograd
+        var quadratic = Attention(config);
+        // A forward without autograd holds one layer at a time (LlamaModel frees each layer's input after the next layer):
+        // its input and output, its projections and MLP tensors, the attention scores and probabilities where attention
+        // keeps them (eager, or SDPA on the CPU), and the additive mask shared by all layers.
+        double OneLayerForward(double n, double tokens) => n * tokens * (4 * h + 3 * i + 2 * h) * s
+            + (quadratic ? 2 * n * t.NumAttentionHeads * tokens * tokens * s : 0) + n * tokens * tokens * s;
+        var prefill = OneLayerForward(rows, p);
         var generation = new MemoryItem("generation (KV cache + prefill)", kv + prefill,
             $"{rows} rollouts x {p + r} positions x {layers} layers x 2 x {kvd} x {s} bytes, + one layer's prefill");
 
@@ -83,7 +89,7 @@ public sealed class MemoryPlan
         var heldLogits = (config.Ppo.DisableDropout || full ? 2 : 1) * s;
         var transients = full ? 5 * 4 + (s == 4 ? 0 : 2 * 4) : 4 + (s == 4 ? 0 : 4);
         var passLogits = passRows * r * t.VocabSize * (double)(heldLogits + transients);
-        var passLayer = passRows * (p + r) * (4 * h + 3 * i) * s + passRows * (p + r) * (p + r) * s;
+        var passLayer = OneLayerForward(passRows, p + r);
         var rolloutPass = new MemoryItem("rollout pass (pi_old, pi_ref, KL)", passLogits + passLayer,
             $"{passRows} rows x {r} tokens x {t.VocabSize} x {heldLogits + transients} bytes of logits (kl_estimator {config.Ppo.KlEstimator.ToString().ToLowerInvariant()}), + one layer's transients");
 
@@ -91,7 +97,7 @@ public sealed class MemoryPlan
         var microRows = Math.Min(config.Ppo.RowsPerPass, Math.Ceiling(config.Ppo.MinibatchSize / (double)devices));
         var tokens = microRows * (p + r);
         var perLayer = ActivationBytesPerTokenLayer(config, t.HiddenSize, t.IntermediateSize, qd, kvd, t.NumAttentionHeads, p + r,
-            Attention(config), s);
+            quadratic, s);
         var logits = microRows * r * t.VocabSize * (s + 4 * 3.0);   // logits, fp32 log_softmax, exp for the entropy, its product
         var mask = microRows * (p + r) * (p + r) * s;              // the additive attention mask, one for all layers
         // The backward's working set: the gradients of one layer's activations while it runs back (about one layer's worth);

@@ -11,20 +11,24 @@ using static TorchSharp.torch;
 
 namespace FiSAO.Trainer.Training;
 
-/// <summary>Measured peak memory of one update micro-batch (bytes above the resident set before it).</summary>
-public sealed record MeasuredUpdate(bool Checkpointing, double PeakBytes, int Rows, int PromptTokens, int ResponseTokens);
+/// <summary>A step's phase that <see cref="PeakMemory"/> measures, as <see cref="MemoryPlan"/> names its estimate.</summary>
+public enum MeasuredPhaseKind { RolloutPass, Update }
+
+/// <summary>Measured peak memory of one micro-batch of a phase (bytes above the resident set before it).</summary>
+public sealed record MeasuredPhase(MeasuredPhaseKind Phase, bool Checkpointing, double PeakBytes, int Rows, int PromptTokens, int ResponseTokens);
 
 /// <summary>
-/// Measures what an update micro-batch really holds, on the CPU: the process's peak resident set (Linux VmHWM, reset
-/// through /proc/self/clear_refs) during one forward + backward of <c>ppo.micro_batch_size</c> rows at
-/// <c>max_new_tokens</c> response tokens through <see cref="MinibatchUpdate"/>, minus the resident set before it. The
-/// rollout is synthetic (random response tokens after the config's prompt): memory depends on shapes, not on words.
+/// Measures what a micro-batch really holds, on the CPU: the process's peak resident set (Linux VmHWM, reset through
+/// /proc/self/clear_refs) minus the resident set before it, during the rollout pass (<see cref="RolloutLogProbs"/>:
+/// log pi_old, log pi_ref and the KL term, no autograd) and during one forward + backward of the update
+/// (<see cref="MinibatchUpdate"/>), each over <c>ppo.micro_batch_size</c> rows at <c>max_new_tokens</c> response tokens.
+/// The rollout is synthetic (random response tokens after the config's prompt): memory depends on shapes, not on words.
 /// </summary>
 public static class PeakMemory
 {
     public static bool Supported => File.Exists("/proc/self/clear_refs") && File.Exists("/proc/self/status");
 
-    public static IReadOnlyList<MeasuredUpdate> MeasureUpdate(TrainerConfig config)
+    public static IReadOnlyList<MeasuredPhase> Measure(TrainerConfig config)
     {
         if (!Supported) throw new PlatformNotSupportedException("Peak memory is measured through /proc/self (Linux).");
         // Tensors of 128 KiB and more straight from mmap, returned on free: glibc's dynamic threshold would otherwise move
@@ -37,27 +41,32 @@ public static class PeakMemory
         var source = PromptSources.Create(config.Data);
         var rows = config.Ppo.RowsPerPass;
         var samples = Enumerable.Range(0, rows).Select(i => source.Get(i % source.Count)).ToList();
-        var results = new List<MeasuredUpdate>();
-        foreach (var checkpointing in new[] { false, true })
+        var results = new List<MeasuredPhase>();
+        foreach (var (phase, checkpointing) in new[] { (MeasuredPhaseKind.RolloutPass, false), (MeasuredPhaseKind.Update, false), (MeasuredPhaseKind.Update, true) })
         {
             using var scope = NewDisposeScope();
             var features = policy.ImageFeatures(images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)], target.Device));
             var prompts = PromptBatch.LeftPadded(samples.Select(s => policy.EncodePrompt(s.Prompt, config.Policy.ChatTemplate)), policy.Tokenizer.PadId ?? 0);
             using var rollout = Synthetic(policy, prompts, features, config.Generation.MaxNewTokens);
             // The update's own mode (FiSAOTrainer: PolicyReplicas.SetTraining): dropout acts only without ppo.disable_dropout.
-            policy.Model.train(!config.Ppo.DisableDropout);
+            // The rollout pass sets its own (eval).
+            policy.Model.train(phase == MeasuredPhaseKind.Update && !config.Ppo.DisableDropout);
             policy.Model.LanguageModel.Model.GradientCheckpointing = checkpointing;
             GC.Collect();
             GC.WaitForPendingFinalizers();
             MallocTrim(UIntPtr.Zero);      // glibc keeps freed blocks resident: return them, or the baseline includes the previous pass
             var before = ResidentBytes();
             ResetPeak();
-            using (var pass = NewDisposeScope()) MinibatchUpdate.Accumulate(policy.Model, null, rollout, config.Ppo);
+            using (var pass = NewDisposeScope())
+            {
+                if (phase == MeasuredPhaseKind.RolloutPass) RolloutLogProbs.Compute(policy, rollout.Batch, rollout.ImageFeatures, config.Ppo);
+                else MinibatchUpdate.Accumulate(policy.Model, null, rollout, config.Ppo);
+            }
             var peak = PeakBytes();
             policy.Model.LanguageModel.Model.GradientCheckpointing = false;
             policy.Model.eval();
             foreach (var p in policy.TrainableParameters()) p.grad = null;
-            results.Add(new MeasuredUpdate(checkpointing, peak - before, rows, prompts.Length - policy.Model.ImageSeqLength, config.Generation.MaxNewTokens));
+            results.Add(new MeasuredPhase(phase, checkpointing, peak - before, rows, prompts.Length - policy.Model.ImageSeqLength, config.Generation.MaxNewTokens));
         }
         return results;
     }
