@@ -84,7 +84,7 @@ public sealed class LlamaModel : nn.Module
             var next = checkpoint
                 ? DecoderLayerCheckpoint.Run(layer, h, cos, sin, additive)
                 : layer.Forward(h, cos, sin, additive, cache);
-            if (release && !ReferenceEquals(h, inputsEmbeds)) h.Dispose();
+            if (release && !ReferenceEquals(h, inputsEmbeds) && !ReferenceEquals(h, next)) h.Dispose();
             h = next;
         }
         cache?.Advance(t);
