@@ -21,13 +21,7 @@ public sealed class MinibatchUpdateTests
     /// <summary>A rollout of 4 sampled responses (different lengths) with random advantages, returns and old values.</summary>
     internal static Rollout SampledRollout(LlavaPolicy policy)
     {
-        var source = new ShapesPromptSource(5, 16, "Describe this image.");
-        var images = ClipImageProcessor.FromDirectory(TinyPolicy.Directory);
-        var samples = Enumerable.Range(0, 4).Select(source.Get).ToList();
-        var features = policy.ImageFeatures(images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)]));
-        var prompts = PromptBatch.LeftPadded(samples.Select(s => policy.EncodePrompt(s.Prompt)), policy.Tokenizer.PadId!.Value);
-        var generation = policy.GenerateFromFeatures(prompts, features, new GenerationOptions { MaxNewTokens = 8, Seed = 9 });
-        var batch = PolicyBatch.From(generation);
+        var (batch, features) = TinyPolicy.Sample(policy, count: 4, maxNewTokens: 8, seed: 9);
         // Rows of different lengths (8, 5, 2, 7 response tokens): cut the sampled responses as an EOS would.
         using (no_grad())
         {
@@ -73,15 +67,7 @@ public sealed class MinibatchUpdateTests
         }
     }
 
-    internal static LlavaPolicy Policy(double dropout)
-    {
-        var policy = LlavaPolicy.Load(TinyPolicy.Directory, TorchTarget.Cpu(),
-            new LoraConfig { Rank = 4, Alpha = 8, Dropout = dropout, TargetModules = ["q_proj", "v_proj", "o_proj", "down_proj"] });
-        using var noGrad = no_grad();
-        using var generator = new Generator(5);
-        foreach (var m in policy.Adapters!.Modules.Values) m.LoraB.copy_(randn(m.LoraB.shape, generator: generator) * 0.1);
-        return policy;
-    }
+    internal static LlavaPolicy Policy(double dropout) => TinyPolicy.WithAdapters(dropout);
 
     [Fact]
     public void Micro_batches_give_the_plain_minibatch_gradient()

@@ -19,20 +19,9 @@ public sealed class RolloutLogProbsTests
     /// <summary>The tiny policy with LoRA dropout 0.5 and non-zero adapters (pi_theta != pi_ref), and 3 sampled responses.</summary>
     private static (LlavaPolicy Policy, PolicyBatch Batch, Tensor Features) Sampled()
     {
-        var policy = LlavaPolicy.Load(TinyPolicy.Directory, TorchTarget.Cpu(),
-            new LoraConfig { Rank = 4, Alpha = 8, Dropout = 0.5, TargetModules = ["q_proj", "v_proj", "o_proj", "down_proj"] });
-        using (no_grad())
-        {
-            using var generator = new Generator(5);
-            foreach (var m in policy.Adapters!.Modules.Values) m.LoraB.copy_(randn(m.LoraB.shape, generator: generator) * 0.3);
-        }
-        var source = new ShapesPromptSource(5, 16, "Describe this image.");
-        var images = ClipImageProcessor.FromDirectory(TinyPolicy.Directory);
-        var samples = Enumerable.Range(0, 3).Select(source.Get).ToList();
-        var features = policy.ImageFeatures(images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)]));
-        var prompts = PromptBatch.LeftPadded(samples.Select(s => policy.EncodePrompt(s.Prompt)), policy.Tokenizer.PadId!.Value);
-        var generation = policy.GenerateFromFeatures(prompts, features, new GenerationOptions { MaxNewTokens = 6, Seed = 4 });
-        return (policy, PolicyBatch.From(generation), features);
+        var policy = TinyPolicy.WithAdapters(dropout: 0.5, scale: 0.3);
+        var (batch, features) = TinyPolicy.Sample(policy, count: 3, maxNewTokens: 6, seed: 4);
+        return (policy, batch, features);
     }
 
     private static Tensor Logits(LlavaPolicy policy, PolicyBatch batch, Tensor features) =>

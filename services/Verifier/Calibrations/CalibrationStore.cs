@@ -16,6 +16,9 @@ public sealed class CalibrationStore
     public const string ActiveFileName = "active";
 
     /// <param name="root">The shared folder of all set-ups (<see cref="Hosting.VerifierOptions.CalibrationRoot"/>).</param>
+    /// <param name="modelId">The verifier's model id; with the next two it names this set-up's subfolder.</param>
+    /// <param name="entitySetHash">The entity set's content hash.</param>
+    /// <param name="mentionTemplate">The template mentions are embedded with.</param>
     public CalibrationStore(string root, string modelId, string entitySetHash, string mentionTemplate)
     {
         var setup = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{modelId}\n{entitySetHash}\n{mentionTemplate}")))[..16];

@@ -31,6 +31,12 @@ public sealed class VerifierEngine : IDisposable
     readonly ConcurrentDictionary<string, ServedCalibration> _known = new(StringComparer.Ordinal);
     volatile ServedCalibration _active;
 
+    /// <param name="model">The CLIP verifier (image and text towers, tokenizer, preprocessing).</param>
+    /// <param name="entities">The entity set: which words name objects.</param>
+    /// <param name="textFeatures">The unit text features of every surface form.</param>
+    /// <param name="settings">How scores become token rewards (Eq. 8).</param>
+    /// <param name="options">Limits, batching and cache settings.</param>
+    /// <param name="entitySetSource">Where the entity set came from (reported by <c>GetInfo</c>).</param>
     /// <param name="calibration">The calibration to serve first (from <c>--calibration</c> or the built-in model); null: uncalibrated.</param>
     /// <param name="store">The shared calibration store of the data directory; null: applied calibrations stay in this process.</param>
     public VerifierEngine(VerifierModel model, EntitySet entities, EntityTextFeatures textFeatures, RewardSettings settings,
@@ -70,6 +76,10 @@ public sealed class VerifierEngine : IDisposable
     public EntityTextFeatures TextFeatures => _textFeatures;
     public LruCache<string, float[]> ImageCache => _imageFeatures;
 
+    /// <param name="image">The image's bytes, or the id of one the verifier holds.</param>
+    /// <param name="tokens">The policy's token strings.</param>
+    /// <param name="format">How to read <paramref name="tokens"/> (SentencePiece, byte-level BPE, WordPiece, plain, or auto).</param>
+    /// <param name="cancellationToken">The caller giving up (an encoding others wait on goes on).</param>
     /// <param name="calibrationId">Pins the calibration the rewards use (NOT_FOUND when unknown); null or empty: the active one.</param>
     public async Task<ScoredResponse> ScoreAsync(ImageInput image, IReadOnlyList<string> tokens, TokenFormat format,
         CancellationToken cancellationToken, string? calibrationId = null)

@@ -1,4 +1,11 @@
+using FiSAO.Models.Imaging;
+using FiSAO.Models.Llava;
+using FiSAO.Models.Lora;
+using FiSAO.Models.Torch;
 using FiSAO.Trainer.Policies;
+using FiSAO.Trainer.Rollouts;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace FiSAO.Trainer.Tests.Support;
 
@@ -18,6 +25,29 @@ public static class TinyPolicy
     }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     public static string Directory => Folder.Value;
+
+    /// <summary>The tiny policy with LoRA on q/v/o/down_proj and random B (times <paramref name="scale"/>), so pi_theta != pi_ref.</summary>
+    public static LlavaPolicy WithAdapters(double dropout, double scale = 0.1)
+    {
+        var policy = LlavaPolicy.Load(Directory, TorchTarget.Cpu(),
+            new LoraConfig { Rank = 4, Alpha = 8, Dropout = dropout, TargetModules = ["q_proj", "v_proj", "o_proj", "down_proj"] });
+        using var noGrad = no_grad();
+        using var generator = new Generator(5);
+        foreach (var m in policy.Adapters!.Modules.Values) m.LoraB.copy_(randn(m.LoraB.shape, generator: generator) * scale);
+        return policy;
+    }
+
+    /// <summary>Responses the policy samples for the first <paramref name="count"/> shapes-world prompts, and their image features.</summary>
+    public static (PolicyBatch Batch, Tensor Features) Sample(LlavaPolicy policy, int count, int maxNewTokens, int seed)
+    {
+        var source = new ShapesPromptSource(5, 16, "Describe this image.");
+        var images = ClipImageProcessor.FromDirectory(Directory);
+        var samples = Enumerable.Range(0, count).Select(source.Get).ToList();
+        var features = policy.ImageFeatures(images.Preprocess([.. samples.Select(s => (ReadOnlyMemory<byte>)s.Image)]));
+        var prompts = PromptBatch.LeftPadded(samples.Select(s => policy.EncodePrompt(s.Prompt)), policy.Tokenizer.PadId!.Value);
+        var generation = policy.GenerateFromFeatures(prompts, features, new GenerationOptions { MaxNewTokens = maxNewTokens, Seed = seed });
+        return (PolicyBatch.From(generation), features);
+    }
 }
 
 public static class TestDirectories
