@@ -7,10 +7,13 @@ namespace FiSAO.Models.Tests.Torch;
 
 public class ScalarSafeAdamWTests
 {
+    // Own generators, not the global one: test classes run in parallel, and another class's draws between a
+    // manual_seed and its randn would hand the two optimizers different numbers.
     private static List<Parameter> Parameters(long seed)
     {
-        manual_seed(seed);
-        return [new Parameter(randn(7, 5)), new Parameter(randn(5)), new Parameter(randn(3, 2, 4))];
+        using var generator = new Generator((ulong)seed);
+        return [new Parameter(randn([7, 5], generator: generator)), new Parameter(randn([5], generator: generator)),
+                new Parameter(randn([3, 2, 4], generator: generator))];
     }
 
     /// <summary>Bit-for-bit equality of two float tensors.</summary>
@@ -19,10 +22,10 @@ public class ScalarSafeAdamWTests
     /// <summary>Gradients for step <paramref name="step"/>, the same for both optimizers.</summary>
     private static void SetGradients(IReadOnlyList<Parameter> parameters, int step)
     {
-        manual_seed(1000 + step);
+        using var generator = new Generator((ulong)(1000 + step));
         foreach (var p in parameters)
         {
-            using var g = randn(p.shape) * 0.3;
+            using var g = randn(p.shape, generator: generator) * 0.3;
             p.grad = g.clone();
         }
     }
